@@ -1,0 +1,42 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) imagicle.phonelock contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Applying a lock or unlock to one selection, and what the server's reply means for ``changed``."""
+
+from __future__ import annotations
+
+from ansible_collections.imagicle.phonelock.plugins.module_utils.api import PhoneLockError
+from ansible_collections.imagicle.phonelock.plugins.module_utils.selection import api_filters, encode_query
+
+
+def _count(body, key):
+    # bool is an int in Python; a JSON true is not a count.
+    value = body.get(key) if body else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def apply_selection(client, action, selection, check_mode):
+    """Send one request for an already validated selection; return its outcome as a result dict."""
+    outcome = dict(filters=api_filters(selection), request_url=client.url_for(action, encode_query(selection)))
+    if check_mode:
+        # The API cannot be read, so any request would (as far as we can know) change something.
+        outcome.update(changed=True, failed=False)
+        return outcome
+    try:
+        status, body, attempts = client.put(outcome['request_url'])
+    except PhoneLockError as exc:
+        outcome.update(changed=False, failed=True, msg=str(exc), attempts=exc.attempts)
+        if exc.status is not None:
+            outcome['status'] = exc.status
+        return outcome
+    outcome.update(status=status, attempts=attempts, failed=False)
+    matched, changed = _count(body, 'matched'), _count(body, 'changed')
+    if matched is not None:
+        outcome['phones_matched'] = matched
+    if changed is not None:
+        outcome['phones_changed'] = changed
+    # Without a count the reply cannot tell us, so a successful request is reported as a change.
+    outcome['changed'] = changed > 0 if changed is not None else True
+    return outcome

@@ -1,0 +1,69 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) imagicle.phonelock contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Which phones a request acts on: the filter options, their validation and their query string."""
+
+from __future__ import annotations
+
+import unicodedata
+from urllib.parse import quote
+
+# (module option, query parameter the API expects), in the order they are sent.
+FILTERS = [('department', 'department')] + [('custom_field%d' % i, 'customField%d' % i) for i in range(1, 11)]
+
+FILTER_ARGUMENT_SPEC = dict(
+    (option, dict(type='str', aliases=[api_name]) if option != api_name else dict(type='str'))
+    for option, api_name in FILTERS
+)
+FILTER_ARGUMENT_SPEC['all_phones'] = dict(type='bool', default=False)
+
+# UCX Suite runs on IIS, whose request filtering refuses query strings over 2048 bytes by default.
+MAX_QUERY_LENGTH = 2048
+
+FILTER_NAMES = ', '.join(option for option, dummy in FILTERS[:2]) + ' ... custom_field10'
+
+
+def selection_problems(selection, where=''):
+    """Return the messages for everything wrong with one selection (empty when it may be sent).
+
+    ``where`` prefixes each message, e.g. ``selections[2]: ``, so the user can find the entry.
+    """
+    problems = []
+    given = [(option, selection[option]) for option, dummy in FILTERS if selection.get(option) is not None]
+    for option, value in given:
+        problem = _value_problem(value)
+        if problem:
+            problems.append('%s%s %s' % (where, option, problem))
+    if selection.get('all_phones'):
+        if given:
+            problems.append('%sall_phones: true cannot be combined with filters (%s): use one or the other.'
+                            % (where, ', '.join(option for option, dummy in given)))
+    elif not given:
+        problems.append('%sno filter given: that would act on every phone the user can see. Give at least one of %s, '
+                        'or set all_phones: true to mean every phone.' % (where, FILTER_NAMES))
+    if not problems:
+        length = len(encode_query(selection))
+        if length > MAX_QUERY_LENGTH:
+            problems.append('%sthe encoded filters are %d characters long; servers on IIS refuse query strings over %d by '
+                            'default. Use shorter filter values.' % (where, length, MAX_QUERY_LENGTH))
+    return problems
+
+
+def _value_problem(value):
+    if not value.strip():
+        return 'is empty or blank: give a value, or leave the option out.'
+    if any(unicodedata.category(char) in ('Cc', 'Cs') for char in value):
+        return 'contains a control character or an unpaired surrogate: no Imagicle user field holds those; check the value.'
+    return None
+
+
+def api_filters(selection):
+    """The filters of a selection as the API names them, in the order they are sent."""
+    return dict((api_name, selection[option]) for option, api_name in FILTERS if selection.get(option) is not None)
+
+
+def encode_query(selection):
+    """The query string for a selection: every value percent-encoded as UTF-8 (``R&D`` -> ``R%26D``)."""
+    return '&'.join('%s=%s' % (name, quote(value, safe='')) for name, value in api_filters(selection).items())

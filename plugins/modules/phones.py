@@ -1,0 +1,384 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) imagicle.phonelock contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: phones
+short_description: Lock or unlock desk phones through the Imagicle Phone Lock API
+version_added: 1.0.0
+description:
+  - Locks or unlocks the phone lines of Imagicle UCX Suite users through the Phone Lock REST API
+    (C(PUT /fw/Apps/StoneLock/WebAPI/Phones/Lock) or C(/Unlock)), available since UCX Suite 2020.Summer.1.
+  - Filters narrow the action to the users whose fields match. The server combines several filters with AND.
+  - With no filter the API acts on every phone the user can see. The module refuses that unless O(all_phones=true),
+    so a missing or empty variable never locks a whole company.
+  - Every option is checked before anything is sent; a problem fails the task with no request made.
+  - O(selections) acts on several groups of phones in one task, over one kept-alive HTTP session.
+author:
+  - imagicle.phonelock contributors
+requirements:
+  - requests (Python library, on the host that runs the module)
+extends_documentation_fragment:
+  - imagicle.phonelock.connection
+  - imagicle.phonelock.attributes
+  - imagicle.phonelock.attributes.ACTIONGROUP_PHONELOCK
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Check mode sends no request. It validates every option, reports the request URL(s) it would use,
+        and reports C(changed=true), because the API offers no way to read a phone's current state.
+  diff_mode:
+    support: none
+  idempotent:
+    support: partial
+    details:
+      - The API publishes no reply format and no call to read a phone's lock state.
+      - When the server's reply says how many phones changed state (a JSON object with an integer C(changed),
+        as the bundled stand-in server sends), RV(changed) is whether that count is above 0, so a rerun reports no change.
+      - Otherwise every successful request reports RV(changed=true).
+options:
+  state:
+    description:
+      - V(locked) locks the matching phones (C(PUT .../Phones/Lock)); V(unlocked) unlocks them (C(PUT .../Phones/Unlock)).
+    type: str
+    required: true
+    choices: [locked, unlocked]
+  department:
+    description:
+      - Act only on the users of this department.
+      - Matching is done by the server (exact value; the stand-in server compares case-insensitively).
+      - The value is sent percent-encoded as UTF-8 (C(R&D) is sent as C(R%26D)), exactly as given, with no trimming.
+      - An empty or blank value is an error, never "no filter".
+      - Cannot be used with O(selections) or O(all_phones).
+    type: str
+  custom_field1:
+    description:
+      - Act only on the users whose custom field 1 has this value. Sent as C(customField1). Same rules as O(department).
+    type: str
+    aliases: [customField1]
+  custom_field2:
+    description: Filter on custom field 2 (C(customField2)). Same rules as O(department).
+    type: str
+    aliases: [customField2]
+  custom_field3:
+    description: Filter on custom field 3 (C(customField3)). Same rules as O(department).
+    type: str
+    aliases: [customField3]
+  custom_field4:
+    description: Filter on custom field 4 (C(customField4)). Same rules as O(department).
+    type: str
+    aliases: [customField4]
+  custom_field5:
+    description: Filter on custom field 5 (C(customField5)). Same rules as O(department).
+    type: str
+    aliases: [customField5]
+  custom_field6:
+    description: Filter on custom field 6 (C(customField6)). Same rules as O(department).
+    type: str
+    aliases: [customField6]
+  custom_field7:
+    description: Filter on custom field 7 (C(customField7)). Same rules as O(department).
+    type: str
+    aliases: [customField7]
+  custom_field8:
+    description: Filter on custom field 8 (C(customField8)). Same rules as O(department).
+    type: str
+    aliases: [customField8]
+  custom_field9:
+    description: Filter on custom field 9 (C(customField9)). Same rules as O(department).
+    type: str
+    aliases: [customField9]
+  custom_field10:
+    description: Filter on custom field 10 (C(customField10)). Same rules as O(department).
+    type: str
+    aliases: [customField10]
+  all_phones:
+    description:
+      - Set to V(true) to act on every phone the user can see, with no filter.
+      - Required for an unfiltered request, so that "every phone" is always a deliberate choice.
+      - V(true) together with any filter is an error.
+    type: bool
+    default: false
+  selections:
+    description:
+      - Several groups of phones to act on in one task, each a dictionary with the same filter keys
+        (and O(selections[].all_phones)) as the top-level options. Each selection is one request.
+      - Each selection is checked like the top-level filters before any request is sent. Then every selection is attempted,
+        even after one has failed; the task fails if any failed, and RV(results) says which.
+      - Cannot be used with the top-level filters or O(all_phones).
+    type: list
+    elements: dict
+    suboptions:
+      department:
+        description: Filter on the department. Same rules as the top-level O(department).
+        type: str
+      custom_field1:
+        description: Filter on custom field 1 (C(customField1)).
+        type: str
+        aliases: [customField1]
+      custom_field2:
+        description: Filter on custom field 2 (C(customField2)).
+        type: str
+        aliases: [customField2]
+      custom_field3:
+        description: Filter on custom field 3 (C(customField3)).
+        type: str
+        aliases: [customField3]
+      custom_field4:
+        description: Filter on custom field 4 (C(customField4)).
+        type: str
+        aliases: [customField4]
+      custom_field5:
+        description: Filter on custom field 5 (C(customField5)).
+        type: str
+        aliases: [customField5]
+      custom_field6:
+        description: Filter on custom field 6 (C(customField6)).
+        type: str
+        aliases: [customField6]
+      custom_field7:
+        description: Filter on custom field 7 (C(customField7)).
+        type: str
+        aliases: [customField7]
+      custom_field8:
+        description: Filter on custom field 8 (C(customField8)).
+        type: str
+        aliases: [customField8]
+      custom_field9:
+        description: Filter on custom field 9 (C(customField9)).
+        type: str
+        aliases: [customField9]
+      custom_field10:
+        description: Filter on custom field 10 (C(customField10)).
+        type: str
+        aliases: [customField10]
+      all_phones:
+        description: Set to V(true) for a selection with no filter that means every phone the user can see.
+        type: bool
+        default: false
+notes:
+  - The Phone Lock API publishes no reply format. Any HTTP 2xx answer counts as success.
+  - Errors name the method and the request URL and say what to check. The password and the C(Authorization)
+    header never appear in results or messages.
+seealso:
+  - name: Imagicle Phone Lock REST APIs
+    description: The vendor's description of the API, its filters and the permissions it needs.
+    link: https://www.imagicle.com/
+'''
+
+EXAMPLES = r'''
+- name: Lock the phones of the R&D department
+  imagicle.phonelock.phones:
+    url: https://ucx.example.com
+    username: phonelock-svc
+    password: "{{ vault_phonelock_password }}"
+    state: locked
+    department: R&D
+
+- name: Unlock the Milano reception phones (custom field 1 holds the site)
+  imagicle.phonelock.phones:
+    url: https://ucx.example.com
+    username: phonelock-svc
+    password: "{{ vault_phonelock_password }}"
+    state: unlocked
+    department: Support
+    customField1: Milano
+
+- name: Lock every phone the user can see (a deliberate choice)
+  imagicle.phonelock.phones:
+    url: https://ucx.example.com
+    username: phonelock-svc
+    password: "{{ vault_phonelock_password }}"
+    ca_path: /etc/pki/ca-trust/source/anchors/corp-ca.pem
+    state: locked
+    all_phones: true
+
+- name: Lock several groups in one task, with the connection set once for the whole group
+  module_defaults:
+    group/imagicle.phonelock.phonelock:
+      url: https://ucx.example.com
+      username: phonelock-svc
+      password: "{{ vault_phonelock_password }}"
+  block:
+    - name: Lock the Rome offices of three departments
+      imagicle.phonelock.phones:
+        state: locked
+        selections:
+          - {department: Sales, custom_field1: Roma}
+          - {department: Finance, custom_field1: Roma}
+          - {department: Qualità, custom_field1: Roma}
+      register: rome
+
+    - name: Show what each selection did
+      ansible.builtin.debug:
+        msg: "{{ rome.results | map(attribute='phones_changed') | list }}"
+'''
+
+RETURN = r'''
+state:
+  description: The state that was requested.
+  returned: always
+  type: str
+  sample: locked
+request_url:
+  description: The URL the PUT request went to (or would go to, in check mode), with the encoded filters.
+  returned: when O(selections) is not used
+  type: str
+  sample: https://ucx.example.com/fw/Apps/StoneLock/WebAPI/Phones/Lock?department=R%26D
+filters:
+  description: The filters sent, by their API names.
+  returned: when O(selections) is not used
+  type: dict
+  sample: {"department": "R&D"}
+status:
+  description: The HTTP status code of the server's last answer.
+  returned: when a request was sent and O(selections) is not used
+  type: int
+  sample: 200
+attempts:
+  description: How many attempts the request took (1 when no retry was needed).
+  returned: when a request was sent and O(selections) is not used
+  type: int
+  sample: 1
+phones_matched:
+  description: How many phones the server says matched the filters.
+  returned: when the server's reply carries the count and O(selections) is not used
+  type: int
+  sample: 42
+phones_changed:
+  description: How many phones the server says changed state.
+  returned: when the server's reply carries the count and O(selections) is not used
+  type: int
+  sample: 40
+results:
+  description: One entry per selection, in the order of O(selections).
+  returned: when O(selections) is used
+  type: list
+  elements: dict
+  contains:
+    filters:
+      description: The filters sent, by their API names; empty for a selection with O(selections[].all_phones=true).
+      returned: always
+      type: dict
+      sample: {"department": "Sales", "customField1": "Roma"}
+    request_url:
+      description: The URL of the PUT request.
+      returned: always
+      type: str
+      sample: https://ucx.example.com/fw/Apps/StoneLock/WebAPI/Phones/Lock?department=Sales&customField1=Roma
+    changed:
+      description: Whether this selection changed phones (see the module's notes on how this is decided).
+      returned: always
+      type: bool
+      sample: true
+    failed:
+      description: Whether this selection failed.
+      returned: always
+      type: bool
+      sample: false
+    status:
+      description: The HTTP status code of the server's last answer, when there was one.
+      returned: when a request was sent and answered
+      type: int
+      sample: 200
+    attempts:
+      description: How many attempts the request took.
+      returned: when a request was sent
+      type: int
+      sample: 1
+    phones_matched:
+      description: How many phones the server says matched.
+      returned: when the server's reply carries the count
+      type: int
+      sample: 12
+    phones_changed:
+      description: How many phones the server says changed state.
+      returned: when the server's reply carries the count
+      type: int
+      sample: 12
+    msg:
+      description: Why this selection failed.
+      returned: when this selection failed
+      type: str
+      sample: "PUT https://ucx.example.com/fw/Apps/StoneLock/WebAPI/Phones/Lock?department=Sales failed: HTTP 503 ..."
+'''
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.imagicle.phonelock.plugins.module_utils.api import (
+    CONNECTION_ARGUMENT_SPEC,
+    HAS_REQUESTS,
+    REQUESTS_IMPORT_ERROR,
+    PhoneLockClient,
+    connection_problems,
+    url_secrets,
+)
+from ansible_collections.imagicle.phonelock.plugins.module_utils.apply import apply_selection
+from ansible_collections.imagicle.phonelock.plugins.module_utils.selection import (
+    FILTER_ARGUMENT_SPEC,
+    selection_problems,
+)
+
+ACTIONS = {'locked': 'Lock', 'unlocked': 'Unlock'}
+
+
+def argument_spec():
+    spec = dict(CONNECTION_ARGUMENT_SPEC)
+    spec.update(FILTER_ARGUMENT_SPEC)
+    spec.update(
+        state=dict(type='str', required=True, choices=list(ACTIONS)),
+        selections=dict(type='list', elements='dict', options=FILTER_ARGUMENT_SPEC),
+    )
+    return spec
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=argument_spec(),
+        mutually_exclusive=[('selections', option) for option in FILTER_ARGUMENT_SPEC],
+        supports_check_mode=True,
+    )
+    if not HAS_REQUESTS:
+        module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
+
+    params = module.params
+    module.no_log_values.update(url_secrets(params['url']))
+    selections = params['selections']
+    problems = connection_problems(params)
+    if selections is None:
+        problems += selection_problems(params)
+    elif not selections:
+        problems.append('selections is empty: give at least one selection, or use the top-level filters.')
+    else:
+        for index, selection in enumerate(selections):
+            problems += selection_problems(selection, 'selections[%d]: ' % index)
+    if problems:
+        module.fail_json(msg=' '.join(problems), problems=problems)
+
+    client = PhoneLockClient(params)
+    action = ACTIONS[params['state']]
+    outcomes = [apply_selection(client, action, selection, module.check_mode) for selection in (selections or [params])]
+
+    result = dict(state=params['state'], changed=any(outcome['changed'] for outcome in outcomes))
+    if selections is None:
+        outcome = outcomes[0]
+        result.update((key, value) for key, value in outcome.items() if key not in ('changed', 'failed'))
+        if outcome['failed']:
+            module.fail_json(**result)
+        module.exit_json(**result)
+
+    result['results'] = outcomes
+    failed = ['selections[%d]: %s' % (index, outcome['msg']) for index, outcome in enumerate(outcomes) if outcome['failed']]
+    if failed:
+        result['msg'] = '%d of %d selections failed (the others were applied): %s' % (len(failed), len(outcomes), ' | '.join(failed))
+        module.fail_json(**result)
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,64 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) imagicle.phonelock contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Selections: the guard against widening an action, and the exact query string."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl
+
+import pytest
+
+from ansible_collections.imagicle.phonelock.plugins.module_utils import selection
+
+
+@pytest.mark.parametrize('value, encoded', [
+    ('R&D', 'R%26D'),
+    ('a b+c', 'a%20b%2Bc'),
+    ('x&department=All', 'x%26department%3DAll'),
+    ('50%/#?', '50%25%2F%23%3F'),
+    ('Relações Públicas', 'Rela%C3%A7%C3%B5es%20P%C3%BAblicas'),
+    ('東京', '%E6%9D%B1%E4%BA%AC'),
+    ('😀', '%F0%9F%98%80'),
+])
+def test_values_are_encoded_and_round_trip(value, encoded):
+    query = selection.encode_query(dict(department=value))
+    assert query == 'department=' + encoded
+    assert parse_qsl(query, keep_blank_values=True) == [('department', value)]
+
+
+def test_filters_keep_api_order_and_names():
+    sel = dict(custom_field10='j', custom_field2='b', department='d', custom_field1='a', all_phones=False)
+    assert list(selection.api_filters(sel).items()) == [('department', 'd'), ('customField1', 'a'), ('customField2', 'b'),
+                                                        ('customField10', 'j')]
+    assert selection.encode_query(sel) == 'department=d&customField1=a&customField2=b&customField10=j'
+
+
+def test_null_filters_are_not_sent():
+    assert selection.encode_query(dict(department='d', custom_field1=None)) == 'department=d'
+
+
+@pytest.mark.parametrize('sel, problems', [
+    (dict(department='Sales'), []),
+    (dict(all_phones=True), []),
+    (dict(department='R&D', custom_field4='Reception'), []),
+    (dict(), ['no filter given']),
+    (dict(all_phones=False, department=None), ['no filter given']),
+    (dict(department='', custom_field1=' '), ['department is empty', 'custom_field1 is empty']),
+    (dict(department='a\x00b'), ['department contains a control character']),
+    (dict(department='a\x85b'), ['department contains a control character']),
+    (dict(department='\ud800'), ['department contains a control character or an unpaired surrogate']),
+    (dict(department='A', custom_field9='B', all_phones=True), ['all_phones: true cannot be combined with filters (department, custom_field9)']),
+])
+def test_selection_problems(sel, problems):
+    found = selection.selection_problems(sel, 'selections[0]: ')
+    assert len(found) == len(problems)
+    for message, expected in zip(found, problems):
+        assert message.startswith('selections[0]: ' + expected)
+
+
+def test_query_length_limit_is_on_the_encoded_form():
+    assert selection.selection_problems(dict(department='x' * 2037)) == []
+    assert selection.selection_problems(dict(department='x' * 2038))[0].startswith('the encoded filters are 2049 characters long')
