@@ -1,0 +1,110 @@
+"""Helpers for the stand-in's tests: the accounts, a client for its APIs, and starting it as a real subprocess.
+
+Not named conftest so that `from standin_client import ...` is unambiguous when other conftest.py files are collected too.
+"""
+
+import contextlib
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+STANDIN_DIR = Path(__file__).resolve().parents[1]
+SERVER = STANDIN_DIR / "server.py"
+DATA_FILE = STANDIN_DIR / "data" / "users.json"
+API = "/fw/Apps/StoneLock/WebAPI/Phones/"
+
+ADMIN = ("api-admin", "Adm1n:Pässwörd€2020")
+COMPLETE = ("api-complete", "Complete-Mgmt-2020")
+RND_MANAGER = ("api-rnd-manager", "RnD-Manager-2020")
+SALES_MANAGER = ("api-sales-manager", "Sales-Manager-2020")
+NOBODY = ("api-nobody", "Nobody-2020")
+
+USERS = json.loads(DATA_FILE.read_text(encoding="utf-8"))["users"]
+
+
+def utf8_auth(account):
+    """requests encodes a str password as Latin-1 ('€' fails); Basic credentials are UTF-8, so pass bytes."""
+    return account[0].encode("utf-8"), account[1].encode("utf-8")
+
+
+def count(users, **fields):
+    """How many users match every field case-insensitively, as the stand-in matches."""
+    return sum(all(user[key].casefold() == value.casefold() for key, value in fields.items()) for user in users)
+
+
+class Standin:
+    """A running stand-in and small helpers around its API and inspection API."""
+
+    def __init__(self, process, base_url, workdir):
+        self.process = process
+        self.base_url = base_url
+        self.workdir = workdir
+        self.verify = True
+
+    def api(self, action, query="", account=ADMIN, method="PUT", prefix="", **kwargs):
+        """Call the Phone Lock API; query is sent exactly as given (already URL-encoded)."""
+        url = f"{self.base_url}{prefix}{API}{action}" + (f"?{query}" if query else "")
+        auth = utf8_auth(account) if account else None
+        kwargs.setdefault("verify", self.verify)
+        return requests.request(method, url, auth=auth, timeout=kwargs.pop("timeout", 10), **kwargs)
+
+    def inspect(self, method, name, **kwargs):
+        kwargs.setdefault("verify", self.verify)
+        return requests.request(method, f"{self.base_url}/_standin/{name}", timeout=kwargs.pop("timeout", 10), **kwargs)
+
+    def phones(self):
+        return self.inspect("GET", "phones").json()["phones"]
+
+    def locked(self):
+        return {user["username"] for user in self.phones() if user["locked"]}
+
+    def log(self):
+        return self.inspect("GET", "requests").json()["requests"]
+
+    def fault(self, **spec):
+        response = self.inspect("POST", "faults", json=spec)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def reset(self):
+        assert self.inspect("POST", "reset").status_code == 200
+
+    def read_log_file(self):
+        return (self.workdir / "server.log").read_text(encoding="utf-8")
+
+
+@contextlib.contextmanager
+def running_standin(workdir: Path, *options, scheme="http"):
+    """Start server.py on port 0, wait for its port file, yield a Standin, then SIGTERM it.
+
+    The working directory is workdir, never the repository: server.py must work when run by path from anywhere.
+    """
+    workdir.mkdir(parents=True, exist_ok=True)
+    port_file = workdir / "port"
+    command = [sys.executable, str(SERVER), "--port", "0", "--port-file", str(port_file),
+               "--pid-file", str(workdir / "pid"), "--log-file", str(workdir / "server.log"), *options]
+    with open(workdir / "stderr", "wb") as stderr:
+        process = subprocess.Popen(command, cwd=workdir, stdout=subprocess.DEVNULL, stderr=stderr)  # pylint: disable=consider-using-with
+    try:
+        deadline = time.monotonic() + 20
+        while not port_file.exists():
+            if process.poll() is not None or time.monotonic() > deadline:
+                log = workdir / "server.log"
+                pytest.fail(f"stand-in did not start: rc={process.poll()} {(workdir / 'stderr').read_text()}"
+                            f"{log.read_text() if log.exists() else ''}")
+            time.sleep(0.02)
+        standin = Standin(process, f"{scheme}://127.0.0.1:{int(port_file.read_text())}", workdir)
+        yield standin
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
