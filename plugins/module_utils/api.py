@@ -149,14 +149,20 @@ class PhoneLockClient:
         self.username = params['username']
         self.timeout = params['timeout']
         self.retries = params['retries']
-        self._secrets = [params['password']]
-        header = _basic_header(params['username'], params['password'])
-        self._secrets.append(header.split(' ', 1)[1])
         self._sleep = sleep or time.sleep
+        self._authorization = _basic_header(params['username'], params['password'])
+        # Never shown, even when a server echoes them back in an error page.
+        self._secrets = [params['password'], self._authorization.split(' ', 1)[1]]
         self.session = session or requests.Session()
-        self.session.headers.update({'Authorization': header, 'Accept': '*/*'})
+        self.session.headers['Accept'] = '*/*'
+        # An auth callable, not a default header: with no session auth, requests would take ~/.netrc's instead.
+        self.session.auth = self._authorize
         # Passed on every request: requests lets REQUESTS_CA_BUNDLE override a Session's verify setting.
         self.verify = params.get('ca_path') or True if params['validate_certs'] else False
+
+    def _authorize(self, request):
+        request.headers['Authorization'] = self._authorization
+        return request
 
     def url_for(self, action, query):
         """The full request URL for Lock/Unlock and an already encoded query string."""
@@ -209,8 +215,7 @@ class PhoneLockClient:
 
     def _redact(self, text):
         for secret in self._secrets:
-            if secret:
-                text = text.replace(secret, '********')
+            text = text.replace(secret, '********')
         return text
 
     def _snippet(self, response):

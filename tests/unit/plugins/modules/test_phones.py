@@ -239,3 +239,13 @@ def test_connection_from_environment(http, run_module, monkeypatch):
     assert sent['headers']['Authorization'] == 'Basic ' + base64.b64encode(b'env-user:env-pass').decode()
     assert sent['verify'] is False
     assert 'env-pass' not in raw
+
+
+def test_netrc_does_not_replace_the_credentials(http, run, monkeypatch, tmp_path):
+    netrc = tmp_path / 'netrc'
+    netrc.write_text('machine ucx.example.com login intruder password other\n')
+    netrc.chmod(0o600)
+    monkeypatch.setenv('NETRC', str(netrc))
+    http.reply(200, '')
+    run(dict(state='locked', department='IT'))
+    assert http.sent[0]['headers']['Authorization'] == BASIC
