@@ -19,7 +19,7 @@ description:
   - Every option is checked before anything is sent; a problem fails the task with no request made.
   - O(selections) acts on several groups of phones in one task, over one kept-alive HTTP session.
 author:
-  - imagicle.phonelock contributors
+  - imagicle.phonelock contributors (@imagicle-phonelock)
 requirements:
   - requests (Python library, on the host that runs the module)
 extends_documentation_fragment:
@@ -39,8 +39,8 @@ attributes:
     details:
       - The API publishes no reply format and no call to read a phone's lock state.
       - When the server's reply says how many phones changed state (a JSON object with an integer C(changed),
-        as the bundled stand-in server sends), RV(changed) is whether that count is above 0, so a rerun reports no change.
-      - Otherwise every successful request reports RV(changed=true).
+        as the bundled stand-in server sends), C(changed) is whether that count is above 0, so a rerun reports no change.
+      - Otherwise every successful request reports C(changed=true).
 options:
   state:
     description:

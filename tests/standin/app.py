@@ -54,7 +54,7 @@ def request_target(environ: dict) -> tuple[str, bytes]:
     target = environ.get("standin.target")
     if target is None:
         target = _wire_bytes(environ.get("REQUEST_URI", ""))
-    path, _, query = target.partition(b"?")
+    path, dummy, query = target.partition(b"?")
     if not path.startswith(b"/"):  # absolute-form target (http://host/path): keep the path only
         parts = path.split(b"/", 3)
         path = b"/" + (parts[3] if len(parts) == 4 else b"")
@@ -77,7 +77,7 @@ def parse_query(raw: bytes) -> list[tuple[str, str, bool]]:
     pairs = []
     for piece in raw.split(b"&"):
         if piece:
-            key, _, value = piece.partition(b"=")
+            key, dummy, value = piece.partition(b"=")
             key_text, key_ok = _form_decode(key)
             value_text, value_ok = _form_decode(value)
             pairs.append((key_text, value_text, key_ok and value_ok))
@@ -154,7 +154,7 @@ class StandinApp:  # pylint: disable=too-few-public-methods  # a WSGI callable
         request.environ["standin.user"] = account.username if account else None  # for the access log
         entry = {
             "method": request.method, "path": path, "query_string": raw.decode("utf-8", "backslashreplace"),
-            "args": [[key, value] for key, value, _ in pairs], "user": account.username if account else None,
+            "args": [[key, value] for key, value, dummy in pairs], "user": account.username if account else None,
             "authorization": header is not None, "status": None, "matched": None, "changed": None,
             "fault": fault.kind if fault else None, "host": request.headers.get("Host"),
         }

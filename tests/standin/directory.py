@@ -51,7 +51,7 @@ def decode_basic(header: str | None) -> tuple[str, str] | None:
     """
     if not header:
         return None
-    scheme, _, token = header.strip().partition(" ")
+    scheme, dummy, token = header.strip().partition(" ")
     token = token.strip()
     if scheme.lower() != "basic" or not token:
         return None

@@ -86,8 +86,8 @@ def ascii_slug(text: str) -> str:
 
 
 def make_user(rng: random.Random, site: str, first: str, last: str, taken: dict[str, int]) -> dict:
-    _, code, buildings, floors, _ = SITES[site]
-    department = rng.choices(list(DEPARTMENTS), weights=[weight for weight, _ in DEPARTMENTS.values()])[0]
+    dummy, code, buildings, floors, dummy = SITES[site]
+    department = rng.choices(list(DEPARTMENTS), weights=[weight for weight, dummy in DEPARTMENTS.values()])[0]
     base = f"{ascii_slug(first)}.{ascii_slug(last)}"
     taken[base] = taken.get(base, 0) + 1
     user = {
@@ -112,7 +112,7 @@ def build() -> dict:
     rng = random.Random(SEED)
     taken: dict[str, int] = {}
     users = []
-    for site, (count, _, _, _, (firsts, lasts)) in SITES.items():
+    for site, (count, dummy, dummy, dummy, (firsts, lasts)) in SITES.items():
         people = list(LOCAL_NAMES.get(site, []))
         while len(people) < count:
             people.append((rng.choice(firsts), rng.choice(lasts), ""))

@@ -18,7 +18,7 @@ def test_concurrent_lock_and_unlock_stay_consistent(standin):
     def client(number):
         rng = random.Random(number)
         start.wait()
-        for _ in range(CALLS):
+        for dummy in range(CALLS):
             action = rng.choice(["Lock", "Unlock"])
             try:
                 response = standin.api(action)
@@ -56,10 +56,10 @@ def test_concurrent_managers_and_faults(standin):
     statuses = []
 
     def client():
-        for _ in range(10):
+        for dummy in range(10):
             statuses.append(standin.api("Lock", account=RND_MANAGER).status_code)
 
-    threads = [threading.Thread(target=client) for _ in range(THREADS)]
+    threads = [threading.Thread(target=client) for dummy in range(THREADS)]
     for thread in threads:
         thread.start()
     for thread in threads:

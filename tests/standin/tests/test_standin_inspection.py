@@ -157,7 +157,7 @@ def test_count_faults_are_consumed_in_order_then_normal(standin):
     standin.fault(kind="status", status=503, count=2)
     standin.fault(kind="status", status=429, retry_after=7)
     assert len(standin.inspect("GET", "faults").json()["faults"]) == 3
-    statuses = [standin.api("Lock", "customField1=Roma").status_code for _ in range(4)]
+    statuses = [standin.api("Lock", "customField1=Roma").status_code for dummy in range(4)]
     assert statuses == [503, 503, 429, 200]
     assert standin.inspect("GET", "faults").json() == {"faults": []}
     assert [entry["fault"] for entry in standin.log()] == ["status", "status", "status", None]

@@ -116,7 +116,7 @@ def test_tls_reset_and_empty_faults(tls_standin):
     tls_standin.reset()
     tls_standin.fault(kind="reset")
     tls_standin.fault(kind="empty")
-    for _ in range(2):
+    for dummy in range(2):
         with pytest.raises(requests.exceptions.ConnectionError):
             tls_standin.api("Lock")
     assert tls_standin.phones() == USERS

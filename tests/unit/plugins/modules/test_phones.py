@@ -214,7 +214,8 @@ def test_not_retried_4xx(http, run):
     code, result, dummy = run(dict(state='locked', department='IT'))
     assert code == 1
     assert len(http.sent) == 1
-    assert result['msg'] == 'PUT ' + API + 'Lock?department=IT failed: HTTP 400 Bad Request: the server refused the request. Server said: {"error": "unknown parameter"}'
+    assert result['msg'] == ('PUT ' + API + 'Lock?department=IT failed: HTTP 400 Bad Request: the server refused the request. '
+                             'Server said: {"error": "unknown parameter"}')
 
 
 def test_validate_certs_and_ca_path_reach_the_transport(http, run, tmp_path):
