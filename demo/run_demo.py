@@ -57,10 +57,11 @@ def table(rows):
         entry = counts.setdefault(phone['department'], [0, 0])
         entry[0 if phone['locked'] else 1] += 1
     width = max(len(name) for name in counts) + 2
-    lines = ['%-*s %8s %8s' % (width, 'department', 'locked', 'unlocked'), '-' * (width + 18)]
-    lines += ['%-*s %8d %8d' % (width, name, locked, unlocked) for name, (locked, unlocked) in counts.items()]
+    rule = '-' * (width + 18)
+    lines = [f"{'department':<{width}} {'locked':>8} {'unlocked':>8}", rule]
+    lines += [f'{name:<{width}} {locked:>8} {unlocked:>8}' for name, (locked, unlocked) in counts.items()]
     total_locked = sum(locked for locked, dummy in counts.values())
-    lines += ['-' * (width + 18), '%-*s %8d %8d' % (width, 'all phones', total_locked, len(rows) - total_locked)]
+    lines += [rule, f"{'all phones':<{width}} {total_locked:>8} {len(rows) - total_locked:>8}"]
     return '\n'.join(lines)
 
 

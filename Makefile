@@ -1,0 +1,269 @@
+# Test toolchain for the imagicle.phonelock collection.
+#
+# Every target does its own set-up on a fresh clone (virtual environments, a copy of the collection for
+# ansible-test, the offline get-pip stand-in, shellcheck). `make help` lists the targets.
+# Nothing is written outside the repository except ansible-test's own folder ~/.ansible/test
+# (its get-pip cache and the virtual environments of the sanity tools).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+# One copy of the collection is shared by the ansible-test runs: never run them in parallel.
+.NOTPARALLEL:
+MAKEFLAGS += --no-print-directory
+
+ROOT := $(CURDIR)
+VENV := $(ROOT)/.venv
+CACHE := $(ROOT)/.cache
+BUILD := $(ROOT)/.build
+DIST := $(BUILD)/dist
+# The collections path the built collection is installed into (make docs, make demo).
+INSTALL_PATH := $(BUILD)/collections
+# ansible-test only works on a real copy under .../ansible_collections/NAMESPACE/NAME with its own git repo.
+COPY := $(BUILD)/ansible_collections/imagicle/phonelock
+# A folder of links to the real interpreters (pyenv shims exit 127 inside ansible-test).
+PYBIN := $(CACHE)/pybin
+# ansible-test looks for its bootstrap script here before it tries to download one.
+GET_PIP_CACHE := $(HOME)/.ansible/test/cache
+
+NAMESPACE := imagicle
+NAME := phonelock
+VERSION := $(shell sed -n 's/^version:[[:space:]]*//p' galaxy.yml)
+TARBALL := $(DIST)/$(NAMESPACE)-$(NAME)-$(VERSION).tar.gz
+
+CORE216 := $(VENV)/core216
+CORE221 := $(VENV)/core221
+TOOLS := $(VENV)/tools
+TOOLS_PY := $(TOOLS)/bin/python
+
+# Keep Ansible's state inside the project, never in ~/.ansible or /.
+export ANSIBLE_HOME := $(CACHE)/ansible-home
+export ANSIBLE_LOCAL_TEMP := $(CACHE)/ansible-tmp
+export ANSIBLE_COLLECTIONS_PATH := $(INSTALL_PATH)
+export ANSIBLE_NOCOLOR := 1
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+export PYTHONDONTWRITEBYTECODE := 1
+
+# --- interpreters ------------------------------------------------------------------------------
+# $(call real_python,X.Y,X.Y.Z): a real (non-shim) pythonX.Y: pyenv's X.Y.Z, else pyenv's newest X.Y,
+# else pythonX.Y from PATH resolved to the interpreter behind it. Empty when none is found.
+real_python = $(shell \
+  for prefix in "$$(pyenv prefix $(2) 2>/dev/null)" "$$(pyenv prefix "$$(pyenv latest $(1) 2>/dev/null)" 2>/dev/null)"; do \
+    if [ -n "$$prefix" ] && [ -x "$$prefix/bin/python$(1)" ]; then echo "$$prefix/bin/python$(1)"; exit 0; fi; \
+  done; \
+  python$(1) -c 'import os, sys; print(os.path.realpath(getattr(sys, "_base_executable", sys.executable)))' 2>/dev/null || true)
+
+PY311 := $(call real_python,3.11,3.11.7)
+PY312 := $(call real_python,3.12,3.12.1)
+
+# $(call ansible_test,VENV,ARGS): run the venv's ansible-test inside the copy of the collection,
+# with the venv and the real interpreters first on PATH.
+define ansible_test
+cd $(COPY) && PATH="$(1)/bin:$(PYBIN):$$PATH" $(1)/bin/ansible-test $(2)
+endef
+
+.PHONY: help test lint build install docs sanity sanity-216 sanity-221 units units-216 units-221 \
+	integration integration-216 integration-221 standin-tests demo copy pybin get-pip get-pip-216 get-pip-221 shellcheck venvs \
+	clean distclean
+
+help:
+	@echo 'make test           lint, build, docs, sanity, units, standin-tests, integration (stops at the first failure)'
+	@echo 'make lint           ansible-lint --profile production'
+	@echo 'make build          build $(TARBALL) and check what it contains'
+	@echo 'make docs           install the built collection into $(INSTALL_PATH) and run ansible-doc on it'
+	@echo 'make sanity         ansible-test sanity: core 2.16 / Python 3.11 and core 2.21 / Python 3.12'
+	@echo 'make units          ansible-test units: core 2.16 / Python 3.11 and core 2.21 / Python 3.12'
+	@echo 'make integration    ansible-test integration --local: core 2.21 / Python 3.12 and core 2.16 / Python 3.11'
+	@echo 'make standin-tests  pytest tests/standin/tests'
+	@echo 'make demo           build and install the collection, then run demo/run_demo.py'
+	@echo 'make clean          remove build output and caches; make distclean also removes .venv'
+
+# --- set-up ------------------------------------------------------------------------------------
+pybin:
+	@test -n "$(PY311)" || { echo 'ERROR: no Python 3.11 found (tried pyenv 3.11.7, pyenv latest 3.11, python3.11 on PATH)' >&2; exit 1; }
+	@test -n "$(PY312)" || { echo 'ERROR: no Python 3.12 found (tried pyenv 3.12.1, pyenv latest 3.12, python3.12 on PATH); install one, e.g. pyenv install 3.12' >&2; exit 1; }
+	@mkdir -p $(PYBIN)
+	@ln -sfn $(PY311) $(PYBIN)/python3.11
+	@ln -sfn $(PY312) $(PYBIN)/python3.12
+	@ln -sfn $(PY311) $(PYBIN)/python3
+	@ln -sfn $(PY311) $(PYBIN)/python
+	@$(PYBIN)/python3.11 -c 'import sys; assert sys.version_info[:2] == (3, 11), sys.version'
+	@$(PYBIN)/python3.12 -c 'import sys; assert sys.version_info[:2] == (3, 12), sys.version'
+
+# $(call make_venv,PYTHON,REQUIREMENTS): (re)build the venv of the target's stamp file.
+define make_venv
+@echo '>> building $(patsubst $(ROOT)/%,%,$(@D)) with $(1) from $(2)'
+rm -rf $(@D)
+$(1) -m venv $(@D)
+$(@D)/bin/python -m pip install -qq --upgrade pip
+$(@D)/bin/python -m pip install -qq -r $(2)
+$(@D)/bin/python -m pip freeze > $@
+endef
+
+$(CORE216)/.stamp: tests/tooling/requirements-core216.txt tests/unit/requirements.txt tests/integration/requirements.txt | pybin
+	$(call make_venv,$(PYBIN)/python3.11,tests/tooling/requirements-core216.txt)
+
+$(CORE221)/.stamp: tests/tooling/requirements-core221.txt tests/unit/requirements.txt tests/integration/requirements.txt | pybin
+	$(call make_venv,$(PYBIN)/python3.12,tests/tooling/requirements-core221.txt)
+
+$(TOOLS)/.stamp: tests/tooling/requirements-tools.txt | pybin
+	$(call make_venv,$(PYBIN)/python3.11,tests/tooling/requirements-tools.txt)
+
+venvs: $(CORE216)/.stamp $(CORE221)/.stamp $(TOOLS)/.stamp
+
+# ansible-test downloads get-pip-<pip version>.py (unreachable here) unless
+# ~/.ansible/test/cache/get_pip_<pip version with _>.py exists: put the stand-in under every name
+# the installed ansible-test can ask for (get-pip-216 / get-pip-221: that core's ansible-test).
+get-pip: get-pip-216 get-pip-221
+
+# $(call place_get_pip,VENV)
+define place_get_pip
+versions=$$(grep -hoE "\<pip=['\"][0-9][0-9.]*['\"]" $(1)/lib/python*/site-packages/ansible_test/_internal/python_requirements.py \
+  | grep -oE '[0-9][0-9.]*' | sort -u); \
+test -n "$$versions" || { echo 'ERROR: cannot find the pip versions ansible-test bootstraps (python_requirements.py changed?)' >&2; exit 1; }; \
+mkdir -p $(GET_PIP_CACHE); \
+for version in $$versions; do \
+  cmp -s tests/tooling/get_pip_standin.py $(GET_PIP_CACHE)/get_pip_$${version//./_}.py || \
+    install -m 0644 tests/tooling/get_pip_standin.py $(GET_PIP_CACHE)/get_pip_$${version//./_}.py; \
+done; \
+echo ">> get-pip stand-in in place for the ansible-test of $(patsubst $(ROOT)/%,%,$(1)): pip $$(echo $$versions)"
+endef
+
+get-pip-216: $(CORE216)/.stamp
+	@$(call place_get_pip,$(CORE216))
+
+get-pip-221: $(CORE221)/.stamp
+	@$(call place_get_pip,$(CORE221))
+
+# ansible-test's shellcheck test is skipped silently when shellcheck is missing.
+shellcheck:
+	@if [ -n "$$(git ls-files -co --exclude-standard -- '*.sh')" ] && ! command -v shellcheck >/dev/null; then \
+	  echo '>> installing shellcheck (apt-get)'; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck >/dev/null; \
+	  command -v shellcheck >/dev/null || { echo 'ERROR: shellcheck is required for the .sh files and could not be installed' >&2; exit 1; }; \
+	fi
+
+# A fresh copy of the tracked and untracked-not-ignored files, with its own git repository.
+# ansible-test's own virtual environments (--venv) under tests/output/.tmp/delegation are kept from one copy to
+# the next: they hold only ansible-test's pinned requirements (ansible-core itself is injected), and ansible-test
+# re-checks them on every run.
+DELEGATION := tests/output/.tmp/delegation
+copy:
+	@if [ -d $(COPY)/$(DELEGATION) ]; then rm -rf $(BUILD)/delegation && mv $(COPY)/$(DELEGATION) $(BUILD)/delegation; fi
+	@rm -rf $(COPY)
+	@mkdir -p $(COPY)
+	@git ls-files -co --exclude-standard -z | while IFS= read -r -d '' f; do \
+	  if [ -e "$$f" ] || [ -L "$$f" ]; then printf '%s\0' "$$f"; fi; done \
+	  | tar --null -T - -cf - | tar -xf - -C $(COPY)
+	@cd $(COPY) && git init -q && git add -A && \
+	  git -c user.name=make -c user.email=make@localhost -c commit.gpgsign=false commit -q --no-verify -m 'copy for ansible-test'
+	@if [ -d $(BUILD)/delegation ]; then mkdir -p $(dir $(COPY)/$(DELEGATION)) && mv $(BUILD)/delegation $(COPY)/$(DELEGATION); fi
+	@echo ">> copied $$(cd $(COPY) && git ls-files | wc -l) files to $(patsubst $(ROOT)/%,%,$(COPY))"
+
+# Fail when ansible-test ran nothing: a skipped run exits 0.
+# $(call no_false_pass,LOG)
+define no_false_pass
+if grep -qE 'All targets skipped\.|No tests found for detected changes' $(1); then \
+  echo 'ERROR: ansible-test ran nothing (see above): a skipped run is not a pass' >&2; exit 1; fi
+endef
+
+# --- sanity ------------------------------------------------------------------------------------
+sanity: sanity-216 sanity-221
+
+sanity-216: $(CORE216)/.stamp get-pip-216 shellcheck copy
+	@echo '>> ansible-test sanity: ansible-core 2.16, Python 3.11'
+	$(call ansible_test,$(CORE216),sanity --venv --python 3.11 --color no $(SANITY_ARGS)) 2>&1 | tee $(BUILD)/sanity-216.log
+	@$(call no_false_pass,$(BUILD)/sanity-216.log)
+
+sanity-221: $(CORE221)/.stamp get-pip-221 shellcheck copy
+	@echo '>> ansible-test sanity: ansible-core 2.21, Python 3.12'
+	$(call ansible_test,$(CORE221),sanity --venv --python 3.12 --color no $(SANITY_ARGS)) 2>&1 | tee $(BUILD)/sanity-221.log
+	@$(call no_false_pass,$(BUILD)/sanity-221.log)
+
+# --- units -------------------------------------------------------------------------------------
+units: units-216 units-221
+
+units-216: $(CORE216)/.stamp get-pip-216 copy
+	@echo '>> ansible-test units: ansible-core 2.16, Python 3.11'
+	$(call ansible_test,$(CORE216),units --venv --python 3.11 --color no $(UNITS_ARGS)) 2>&1 | tee $(BUILD)/units-216.log
+	@$(call no_false_pass,$(BUILD)/units-216.log)
+
+units-221: $(CORE221)/.stamp get-pip-221 copy
+	@echo '>> ansible-test units: ansible-core 2.21, Python 3.12'
+	$(call ansible_test,$(CORE221),units --venv --python 3.12 --color no $(UNITS_ARGS)) 2>&1 | tee $(BUILD)/units-221.log
+	@$(call no_false_pass,$(BUILD)/units-221.log)
+
+# --- integration -------------------------------------------------------------------------------
+# --local: the playbooks run with the core venv's Python, which has tests/integration/requirements.txt.
+integration: integration-221 integration-216
+
+integration-221: $(CORE221)/.stamp copy
+	@echo '>> ansible-test integration --local: ansible-core 2.21, Python 3.12'
+	$(call ansible_test,$(CORE221),integration --local --python 3.12 --color no $(INTEGRATION_ARGS)) 2>&1 | tee $(BUILD)/integration-221.log
+	@$(call no_false_pass,$(BUILD)/integration-221.log)
+
+integration-216: $(CORE216)/.stamp copy
+	@echo '>> ansible-test integration --local: ansible-core 2.16, Python 3.11'
+	$(call ansible_test,$(CORE216),integration --local --python 3.11 --color no $(INTEGRATION_ARGS)) 2>&1 | tee $(BUILD)/integration-216.log
+	@$(call no_false_pass,$(BUILD)/integration-216.log)
+
+# --- lint --------------------------------------------------------------------------------------
+lint: $(TOOLS)/.stamp
+	@echo '>> ansible-lint --profile production'
+	cd $(ROOT) && env -u ANSIBLE_COLLECTIONS_PATH PATH="$(TOOLS)/bin:$$PATH" \
+	  $(TOOLS)/bin/ansible-lint --nocolor --profile production --project-dir .
+
+# --- build, docs, demo -------------------------------------------------------------------------
+# Paths that must never ship in the tarball (extended regular expressions on tar's member names).
+FORBIDDEN_IN_TARBALL := (^|/)(\.venv|\.build|\.cache|\.ansible|\.git|__pycache__|\.pytest_cache)(/|$$)|(^|/)tests/output(/|$$)|(^|/)tests/integration/inventory$$
+
+build: $(TOOLS)/.stamp
+	@mkdir -p $(DIST)
+	@rm -f $(TARBALL)
+	$(TOOLS)/bin/ansible-galaxy collection build --force --output-path $(DIST) .
+	@test -f $(TARBALL) || { echo 'ERROR: $(TARBALL) was not built' >&2; exit 1; }
+	@if tar -tzf $(TARBALL) | sed 's|^\./||' | grep -E '$(FORBIDDEN_IN_TARBALL)'; then \
+	  echo 'ERROR: the tarball contains the paths above: add them to build_ignore in galaxy.yml' >&2; exit 1; fi
+	@echo ">> $(patsubst $(ROOT)/%,%,$(TARBALL)): $$(tar -tzf $(TARBALL) | wc -l) entries, none forbidden"
+
+install: build
+	$(TOOLS)/bin/ansible-galaxy collection install --force --offline -p $(INSTALL_PATH) $(TARBALL)
+
+docs: install
+	$(TOOLS)/bin/ansible-doc imagicle.phonelock.phones > $(BUILD)/phones-doc.txt
+	@head -n 5 $(BUILD)/phones-doc.txt
+	@# ansible-doc only warns about an unknown plugin: compare what it renders with the argument spec.
+	PYTHONPATH=$(INSTALL_PATH) $(TOOLS_PY) tests/tooling/check_docs.py imagicle.phonelock.phones
+
+demo: install
+	$(TOOLS_PY) demo/run_demo.py
+
+# --- stand-in server ---------------------------------------------------------------------------
+standin-tests: $(TOOLS)/.stamp
+	$(TOOLS_PY) -m pytest -p no:cacheprovider tests/standin/tests -q
+
+# --- everything --------------------------------------------------------------------------------
+TEST_STEPS := lint build docs sanity units standin-tests integration
+
+test:
+	@passed=0; start=$$(date +%s); \
+	for step in $(TEST_STEPS); do \
+	  echo; echo "=============================== make $$step ==============================="; \
+	  t0=$$(date +%s); \
+	  if $(MAKE) $$step; then \
+	    passed=$$((passed + 1)); echo "----- make $$step: passed in $$(( $$(date +%s) - t0 )) s"; \
+	  else \
+	    echo "----- make $$step: FAILED after $$(( $$(date +%s) - t0 )) s; steps not run: $$(echo '$(TEST_STEPS)' | sed "s/.*\<$$step\> *//")"; \
+	    echo "steps: $$passed passed, 1 failed"; exit 1; \
+	  fi; \
+	done; \
+	echo; echo "all $(words $(TEST_STEPS)) steps ($(TEST_STEPS)) passed in $$(( $$(date +%s) - start )) s"; \
+	echo "steps: $$passed passed, 0 failed"
+
+clean:
+	rm -rf $(BUILD) $(CACHE) .ansible .pytest_cache tests/output tests/integration/inventory
+	find . -path ./.venv -prune -o -path ./.git -prune -o -name __pycache__ -type d -print0 | xargs -0 rm -rf
+
+distclean: clean
+	rm -rf $(VENV)
