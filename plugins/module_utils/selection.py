@@ -25,21 +25,26 @@ MAX_QUERY_LENGTH = 2048
 FILTER_NAMES = ', '.join(option for option, dummy in FILTERS[:2]) + ' ... custom_field10'
 
 
+def _given(selection):
+    """(option, API name, value) of every filter the selection sets: the guard and the query both use this."""
+    return [(option, api_name, selection[option]) for option, api_name in FILTERS if selection.get(option) is not None]
+
+
 def selection_problems(selection, where=''):
     """Return the messages for everything wrong with one selection (empty when it may be sent).
 
     ``where`` prefixes each message, e.g. ``selections[2]: ``, so the user can find the entry.
     """
     problems = []
-    given = [(option, selection[option]) for option, dummy in FILTERS if selection.get(option) is not None]
-    for option, value in given:
+    given = _given(selection)
+    for option, dummy, value in given:
         problem = _value_problem(value)
         if problem:
             problems.append('%s%s %s' % (where, option, problem))
     if selection.get('all_phones'):
         if given:
             problems.append('%sall_phones: true cannot be combined with filters (%s): use one or the other.'
-                            % (where, ', '.join(option for option, dummy in given)))
+                            % (where, ', '.join(option for option, dummy, dummy2 in given)))
     elif not given:
         problems.append('%sno filter given: that would act on every phone the user can see. Give at least one of %s, '
                         'or set all_phones: true to mean every phone.' % (where, FILTER_NAMES))
@@ -61,7 +66,7 @@ def _value_problem(value):
 
 def api_filters(selection):
     """The filters of a selection as the API names them, in the order they are sent."""
-    return dict((api_name, selection[option]) for option, api_name in FILTERS if selection.get(option) is not None)
+    return dict((api_name, value) for dummy, api_name, value in _given(selection))
 
 
 def encode_query(selection):
