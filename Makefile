@@ -57,10 +57,14 @@ real_python = $(shell \
 PY311 := $(call real_python,3.11,3.11.7)
 PY312 := $(call real_python,3.12,3.12.1)
 
-# $(call ansible_test,VENV,ARGS): run the venv's ansible-test inside the copy of the collection,
-# with the venv and the real interpreters first on PATH.
+# $(call ansible_test,VENV,PYTHON,ARGS,LOG): run the venv's ansible-test with --python PYTHON inside the copy of
+# the collection (the venv and the real interpreters first on PATH), log to .build/LOG.log, and fail when it ran
+# nothing: a skipped run exits 0.
 define ansible_test
-cd $(COPY) && PATH="$(1)/bin:$(PYBIN):$$PATH" $(1)/bin/ansible-test $(2)
+@echo '>> ansible-test $(firstword $(3)): $(notdir $(1)), Python $(2)'
+cd $(COPY) && PATH="$(1)/bin:$(PYBIN):$$PATH" $(1)/bin/ansible-test $(3) --python $(2) --color no 2>&1 | tee $(BUILD)/$(4).log
+@if grep -qE 'All targets skipped\.|No tests found for detected changes' $(BUILD)/$(4).log; then \
+  echo 'ERROR: ansible-test ran nothing (see above): a skipped run is not a pass' >&2; exit 1; fi
 endef
 
 .PHONY: help test lint build install docs sanity sanity-216 sanity-221 units units-216 units-221 \
@@ -161,52 +165,33 @@ copy:
 	@if [ -d $(BUILD)/delegation ]; then mkdir -p $(dir $(COPY)/$(DELEGATION)) && mv $(BUILD)/delegation $(COPY)/$(DELEGATION); fi
 	@echo ">> copied $$(cd $(COPY) && git ls-files | wc -l) files to $(patsubst $(ROOT)/%,%,$(COPY))"
 
-# Fail when ansible-test ran nothing: a skipped run exits 0.
-# $(call no_false_pass,LOG)
-define no_false_pass
-if grep -qE 'All targets skipped\.|No tests found for detected changes' $(1); then \
-  echo 'ERROR: ansible-test ran nothing (see above): a skipped run is not a pass' >&2; exit 1; fi
-endef
-
 # --- sanity ------------------------------------------------------------------------------------
 sanity: sanity-216 sanity-221
 
 sanity-216: $(CORE216)/.stamp get-pip-216 shellcheck copy
-	@echo '>> ansible-test sanity: ansible-core 2.16, Python 3.11'
-	$(call ansible_test,$(CORE216),sanity --venv --python 3.11 --color no $(SANITY_ARGS)) 2>&1 | tee $(BUILD)/sanity-216.log
-	@$(call no_false_pass,$(BUILD)/sanity-216.log)
+	$(call ansible_test,$(CORE216),3.11,sanity --venv $(SANITY_ARGS),sanity-216)
 
 sanity-221: $(CORE221)/.stamp get-pip-221 shellcheck copy
-	@echo '>> ansible-test sanity: ansible-core 2.21, Python 3.12'
-	$(call ansible_test,$(CORE221),sanity --venv --python 3.12 --color no $(SANITY_ARGS)) 2>&1 | tee $(BUILD)/sanity-221.log
-	@$(call no_false_pass,$(BUILD)/sanity-221.log)
+	$(call ansible_test,$(CORE221),3.12,sanity --venv $(SANITY_ARGS),sanity-221)
 
 # --- units -------------------------------------------------------------------------------------
 units: units-216 units-221
 
 units-216: $(CORE216)/.stamp get-pip-216 copy
-	@echo '>> ansible-test units: ansible-core 2.16, Python 3.11'
-	$(call ansible_test,$(CORE216),units --venv --python 3.11 --color no $(UNITS_ARGS)) 2>&1 | tee $(BUILD)/units-216.log
-	@$(call no_false_pass,$(BUILD)/units-216.log)
+	$(call ansible_test,$(CORE216),3.11,units --venv $(UNITS_ARGS),units-216)
 
 units-221: $(CORE221)/.stamp get-pip-221 copy
-	@echo '>> ansible-test units: ansible-core 2.21, Python 3.12'
-	$(call ansible_test,$(CORE221),units --venv --python 3.12 --color no $(UNITS_ARGS)) 2>&1 | tee $(BUILD)/units-221.log
-	@$(call no_false_pass,$(BUILD)/units-221.log)
+	$(call ansible_test,$(CORE221),3.12,units --venv $(UNITS_ARGS),units-221)
 
 # --- integration -------------------------------------------------------------------------------
 # --local: the playbooks run with the core venv's Python, which has tests/integration/requirements.txt.
 integration: integration-221 integration-216
 
 integration-221: $(CORE221)/.stamp copy
-	@echo '>> ansible-test integration --local: ansible-core 2.21, Python 3.12'
-	$(call ansible_test,$(CORE221),integration --local --python 3.12 --color no $(INTEGRATION_ARGS)) 2>&1 | tee $(BUILD)/integration-221.log
-	@$(call no_false_pass,$(BUILD)/integration-221.log)
+	$(call ansible_test,$(CORE221),3.12,integration --local $(INTEGRATION_ARGS),integration-221)
 
 integration-216: $(CORE216)/.stamp copy
-	@echo '>> ansible-test integration --local: ansible-core 2.16, Python 3.11'
-	$(call ansible_test,$(CORE216),integration --local --python 3.11 --color no $(INTEGRATION_ARGS)) 2>&1 | tee $(BUILD)/integration-216.log
-	@$(call no_false_pass,$(BUILD)/integration-216.log)
+	$(call ansible_test,$(CORE216),3.11,integration --local $(INTEGRATION_ARGS),integration-216)
 
 # --- lint --------------------------------------------------------------------------------------
 lint: $(TOOLS)/.stamp
