@@ -68,7 +68,7 @@ cd $(COPY) && PATH="$(1)/bin:$(PYBIN):$$PATH" $(1)/bin/ansible-test $(3) --pytho
 endef
 
 .PHONY: help test lint build install docs sanity sanity-216 sanity-221 units units-216 units-221 \
-	integration integration-216 integration-221 standin-tests demo copy pybin get-pip get-pip-216 get-pip-221 shellcheck venvs \
+	integration integration-216 integration-221 standin-tests demo bench copy pybin get-pip get-pip-216 get-pip-221 shellcheck venvs \
 	clean distclean
 
 help:
@@ -81,6 +81,8 @@ help:
 	@echo 'make integration    ansible-test integration --local: core 2.21 / Python 3.12 and core 2.16 / Python 3.11'
 	@echo 'make standin-tests  pytest tests/standin/tests'
 	@echo 'make demo           build and install the collection, then run demo/run_demo.py'
+	@echo 'make bench          time one phones task with many selections against uri / requests loops (benchmarks/bench.py;'
+	@echo '                    BENCH_ARGS=--quick for a smoke run); not part of make test'
 	@echo 'make clean          remove build output and caches; make distclean also removes .venv'
 
 # --- set-up ------------------------------------------------------------------------------------
@@ -223,6 +225,10 @@ docs: install
 
 demo: install
 	$(TOOLS_PY) demo/run_demo.py
+
+# --- benchmark (not part of make test: it prints figures, it asserts no timings) ----------------------------
+bench: install
+	$(TOOLS_PY) benchmarks/bench.py $(BENCH_ARGS)
 
 # --- stand-in server ---------------------------------------------------------------------------
 standin-tests: $(TOOLS)/.stamp

@@ -142,9 +142,13 @@ def _root_cause(exc):
 
 
 class PhoneLockClient:
-    """Sends Phone Lock requests over one kept-alive session, with retries and error translation."""
+    """Sends Phone Lock requests over one kept-alive session, with retries and error translation.
 
-    def __init__(self, params, session=None, sleep=None):
+    ``put`` may be called from several threads at once: ``connections`` is the most that will be, and the
+    session's connection pool keeps that many connections open, so none is thrown away and reopened.
+    """
+
+    def __init__(self, params, connections=1, sleep=None):
         self.base_url = base_url(params['url'])
         self.username = params['username']
         self.timeout = params['timeout']
@@ -153,7 +157,11 @@ class PhoneLockClient:
         self._authorization = _basic_header(params['username'], params['password'])
         # Never shown, even when a server echoes them back in an error page.
         self._secrets = [params['password'], self._authorization.split(' ', 1)[1]]
-        self.session = session or requests.Session()
+        self.session = requests.Session()
+        # No retries at this level (put() does them, with its own backoff and messages), as requests' default adapter.
+        adapter = requests.adapters.HTTPAdapter(pool_maxsize=max(1, connections))
+        self.session.mount('https://', adapter)
+        self.session.mount('http://', adapter)
         self.session.headers['Accept'] = '*/*'
         # An auth callable, not a default header: with no session auth, requests would take ~/.netrc's instead.
         self.session.auth = self._authorize

@@ -3,9 +3,11 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Applying a lock or unlock to one selection, and what the server's reply means for ``changed``."""
+"""Applying a lock or unlock to selections, and what the server's reply means for ``changed``."""
 
 from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.imagicle.phonelock.plugins.module_utils.api import PhoneLockError
 from ansible_collections.imagicle.phonelock.plugins.module_utils.selection import api_filters, encode_query
@@ -40,3 +42,18 @@ def apply_selection(client, action, selection, check_mode):
     # Without a count the reply cannot tell us, so a successful request is reported as a change.
     outcome['changed'] = changed > 0 if changed is not None else True
     return outcome
+
+
+def apply_selections(client, action, selections, check_mode, concurrency):
+    """Apply every selection, at most ``concurrency`` requests in flight at once; outcomes in the order of ``selections``.
+
+    Each selection gets exactly what apply_selection gives it (its own retries, its own outcome), so one failure
+    never stops the others. The client must allow ``concurrency`` simultaneous calls (PhoneLockClient's connections).
+    """
+    workers = min(concurrency, len(selections))
+    if check_mode or workers <= 1:
+        # Nothing to overlap: no thread at all.
+        return [apply_selection(client, action, selection, check_mode) for selection in selections]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        # map() hands the selections out in order and yields the outcomes in that order, whatever finishes first.
+        return list(pool.map(lambda selection: apply_selection(client, action, selection, check_mode), selections))

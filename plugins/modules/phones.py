@@ -17,7 +17,8 @@ description:
   - With no filter the API acts on every phone the user can see. The module refuses that unless O(all_phones=true),
     so a missing or empty variable never locks a whole company.
   - Every option is checked before anything is sent; a problem fails the task with no request made.
-  - O(selections) acts on several groups of phones in one task, over one kept-alive HTTP session.
+  - O(selections) acts on several groups of phones in one task, over one kept-alive HTTP session,
+    several requests at a time (O(concurrency)).
 author:
   - imagicle.phonelock contributors (@imagicle-phonelock)
 requirements:
@@ -110,6 +111,7 @@ options:
         (and O(selections[].all_phones)) as the top-level options. Each selection is one request.
       - Each selection is checked like the top-level filters before any request is sent. Then every selection is attempted,
         even after one has failed; the task fails if any failed, and RV(results) says which.
+      - Up to O(concurrency) selections are sent at the same time.
       - Cannot be used with the top-level filters or O(all_phones).
     type: list
     elements: dict
@@ -161,6 +163,19 @@ options:
         description: Set to V(true) for a selection with no filter that means every phone the user can see.
         type: bool
         default: false
+  concurrency:
+    description:
+      - How many requests of O(selections) may be in flight at the same time, at most. The module never sends more at once,
+        and the HTTP session keeps that many connections open for reuse.
+      - RV(results) keeps the order of O(selections), whatever order the answers arrive in. Each selection is retried and
+        reported on its own, exactly as when they are sent one by one, so a failed selection never stops the others.
+      - The default V(4) hides most of the network round trip when there are many selections, while a UCX Suite server,
+        which passes every request on to the phones, never gets more than a few requests at once from one task.
+        Raise it for a distant server; lower it if the server answers HTTP 429 or 503 under load.
+      - V(1) sends the selections one after the other, in their order.
+      - Must be 1 or more. Without O(selections) there is a single request and this option has no effect.
+    type: int
+    default: 4
 notes:
   - The Phone Lock API publishes no reply format. Any HTTP 2xx answer counts as success.
   - Errors name the method and the request URL and say what to check. The password and the C(Authorization)
@@ -256,7 +271,7 @@ phones_changed:
   type: int
   sample: 40
 results:
-  description: One entry per selection, in the order of O(selections).
+  description: One entry per selection, in the order of O(selections), also when they were sent concurrently.
   returned: when O(selections) is used
   type: list
   elements: dict
@@ -318,7 +333,7 @@ from ansible_collections.imagicle.phonelock.plugins.module_utils.api import (
     connection_problems,
     url_secrets,
 )
-from ansible_collections.imagicle.phonelock.plugins.module_utils.apply import apply_selection
+from ansible_collections.imagicle.phonelock.plugins.module_utils.apply import apply_selections
 from ansible_collections.imagicle.phonelock.plugins.module_utils.selection import (
     FILTER_ARGUMENT_SPEC,
     selection_problems,
@@ -333,6 +348,7 @@ def argument_spec():
     spec.update(
         state=dict(type='str', required=True, choices=list(ACTIONS)),
         selections=dict(type='list', elements='dict', options=FILTER_ARGUMENT_SPEC),
+        concurrency=dict(type='int', default=4),
     )
     return spec
 
@@ -350,6 +366,8 @@ def main():
     module.no_log_values.update(url_secrets(params['url']))
     selections = params['selections']
     problems = connection_problems(params)
+    if params['concurrency'] < 1:
+        problems.append('concurrency must be 1 or more: it is how many selections may be sent at the same time.')
     if selections is None:
         problems += selection_problems(params)
     elif not selections:
@@ -360,9 +378,9 @@ def main():
     if problems:
         module.fail_json(msg=' '.join(problems), problems=problems)
 
-    client = PhoneLockClient(params)
+    client = PhoneLockClient(params, connections=params['concurrency'])
     action = ACTIONS[params['state']]
-    outcomes = [apply_selection(client, action, selection, module.check_mode) for selection in (selections or [params])]
+    outcomes = apply_selections(client, action, selections or [params], module.check_mode, params['concurrency'])
 
     result = dict(state=params['state'], changed=any(outcome['changed'] for outcome in outcomes))
     if selections is None:

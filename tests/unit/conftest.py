@@ -9,38 +9,78 @@ from __future__ import annotations
 
 from http.client import responses as REASONS
 import json
+import threading
+import time
 from unittest import mock
 
 import pytest
 import requests
+import requests.adapters
 from requests.adapters import BaseAdapter
 
 
+# The fixture below replaces time.sleep (the client's backoff); a scripted delay must really pass.
+_REAL_SLEEP = time.sleep
+
+
 class ScriptedAdapter(BaseAdapter):
-    """A transport that records prepared requests and answers from a script, in order."""
+    """A transport that records prepared requests and answers from a script.
+
+    Answers queued without ``url`` go to requests in the order they arrive; answers queued for a ``url`` go only to
+    requests for that URL (in order), which is what a test of concurrent requests needs. Safe for several threads.
+    """
 
     def __init__(self):
         super().__init__()
         self.script = []
+        self.routes = {}
         self.sent = []
+        self.completed = []
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self._lock = threading.Lock()
 
-    def reply(self, status=200, body=None, headers=None):
-        """Queue one answer; a dict body is sent as JSON."""
-        self.script.append((status, body, headers or {}))
+    def _queue(self, step, url):
+        if url:
+            self.routes.setdefault(url, []).append(step)
+        else:
+            self.script.append(step)
         return self
 
-    def fail(self, exc):
+    def reply(self, status=200, body=None, headers=None, url=None, delay=0.0):
+        """Queue one answer, given after ``delay`` seconds; a dict body is sent as JSON."""
+        return self._queue((status, body, headers or {}, delay), url)
+
+    def fail(self, exc, url=None):
         """Queue a transport error (the request never gets an answer)."""
-        self.script.append(exc)
-        return self
+        return self._queue(exc, url)
+
+    def left(self):
+        """The queued answers nobody asked for."""
+        return self.script + [step for steps in self.routes.values() for step in steps]
 
     def send(self, request, **kwargs):  # pylint: disable=arguments-differ
-        self.sent.append(dict(method=request.method, url=request.url, headers=dict(request.headers), **kwargs))
-        assert self.script, 'the code sent more requests than the test scripted: %s %s' % (request.method, request.url)
-        step = self.script.pop(0)
-        if isinstance(step, Exception):
-            raise step
-        status, body, headers = step
+        with self._lock:
+            self.sent.append(dict(method=request.method, url=request.url, headers=dict(request.headers), **kwargs))
+            steps = self.routes.get(request.url) or self.script
+            assert steps, 'the code sent more requests than the test scripted: %s %s' % (request.method, request.url)
+            step = steps.pop(0)
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            if isinstance(step, Exception):
+                raise step
+            status, body, headers, delay = step
+            if delay:
+                _REAL_SLEEP(delay)
+            return self._response(request, status, body, headers)
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+                self.completed.append(request.url)
+
+    @staticmethod
+    def _response(request, status, body, headers):
         response = requests.Response()
         response.status_code = status
         response.reason = REASONS.get(status, '')
@@ -59,9 +99,13 @@ class ScriptedAdapter(BaseAdapter):
 
 @pytest.fixture
 def http():
-    """Every requests.Session made during the test talks to one ScriptedAdapter; time.sleep only records."""
+    """Every requests.Session made during the test talks to one ScriptedAdapter; time.sleep only records.
+
+    ``http.pools`` records the keyword arguments of every HTTPAdapter the code asked for (its pool size).
+    """
     adapter = ScriptedAdapter()
     adapter.sleeps = []
+    adapter.pools = []
     real_session = requests.Session
 
     def session_factory():
@@ -70,9 +114,15 @@ def http():
         session.mount('https://', adapter)
         return session
 
-    with mock.patch.object(requests, 'Session', session_factory), mock.patch('time.sleep', adapter.sleeps.append):
+    def adapter_factory(**kwargs):
+        adapter.pools.append(kwargs)
+        return adapter
+
+    with mock.patch.object(requests, 'Session', session_factory), \
+            mock.patch.object(requests.adapters, 'HTTPAdapter', adapter_factory), \
+            mock.patch('time.sleep', adapter.sleeps.append):
         yield adapter
-    assert not adapter.script, 'scripted replies left unused: %r' % (adapter.script,)
+    assert not adapter.left(), 'scripted replies left unused: %r' % (adapter.left(),)
 
 
 def _module_args(args):

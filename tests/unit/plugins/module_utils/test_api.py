@@ -165,3 +165,11 @@ def test_url_problems(url, problem):
         assert problems == []
     else:
         assert len(problems) == 1 and problem in problems[0]
+
+
+@pytest.mark.parametrize('connections, pool', [(None, 1), (1, 1), (16, 16)])
+def test_one_session_with_a_connection_for_every_request_in_flight(http, connections, pool):
+    made = api.PhoneLockClient(PARAMS) if connections is None else api.PhoneLockClient(PARAMS, connections=connections)
+    assert http.pools == [dict(pool_maxsize=pool)]
+    assert made.session.get_adapter('https://ucx.example.com/') is http
+    assert made.session.get_adapter('http://ucx.example.com/') is http

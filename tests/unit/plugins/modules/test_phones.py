@@ -154,8 +154,9 @@ def test_option_errors_name_the_option(http, run, args, message):
 
 
 def test_selections_each_attempted_failure_reported_others_applied(http, run):
+    # concurrency 1: one after the other, so the requests go out in the order of the selections.
     http.reply(200, {'matched': 3, 'changed': 3}).reply(403, 'Forbidden').reply(200, {'matched': 2, 'changed': 0})
-    code, result, raw = run(dict(state='locked', selections=[
+    code, result, raw = run(dict(state='locked', concurrency=1, selections=[
         dict(department='Sales', customField1='Roma'), dict(department='Finance'), dict(all_phones=True)]))
     assert code == 1
     assert [s['url'] for s in http.sent] == [API + 'Lock?department=Sales&customField1=Roma', API + 'Lock?department=Finance', API + 'Lock']
