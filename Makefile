@@ -40,6 +40,7 @@ TOOLS_PY := $(TOOLS)/bin/python
 # Keep Ansible's state inside the project, never in ~/.ansible or /.
 export ANSIBLE_HOME := $(CACHE)/ansible-home
 export ANSIBLE_LOCAL_TEMP := $(CACHE)/ansible-tmp
+export ANSIBLE_REMOTE_TEMP := $(CACHE)/ansible-tmp
 export ANSIBLE_COLLECTIONS_PATH := $(INSTALL_PATH)
 export ANSIBLE_NOCOLOR := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
@@ -68,11 +69,11 @@ cd $(COPY) && PATH="$(1)/bin:$(PYBIN):$$PATH" $(1)/bin/ansible-test $(3) --pytho
 endef
 
 .PHONY: help test lint build install docs sanity sanity-216 sanity-221 units units-216 units-221 \
-	integration integration-216 integration-221 standin-tests demo bench copy pybin get-pip get-pip-216 get-pip-221 shellcheck venvs \
+	integration integration-216 integration-221 standin-tests simulate molecule demo bench copy pybin get-pip get-pip-216 get-pip-221 shellcheck venvs \
 	clean distclean
 
 help:
-	@echo 'make test           lint, build, docs, sanity, units, standin-tests, integration (stops at the first failure)'
+	@echo 'make test           $(TEST_STEPS) (stops at the first failure)'
 	@echo 'make lint           ansible-lint --profile production'
 	@echo 'make build          build $(TARBALL) and check what it contains'
 	@echo 'make docs           install the built collection into $(INSTALL_PATH) and run ansible-doc on it'
@@ -80,7 +81,9 @@ help:
 	@echo 'make units          ansible-test units: core 2.16 / Python 3.11 and core 2.21 / Python 3.12'
 	@echo 'make integration    ansible-test integration --local: core 2.21 / Python 3.12 and core 2.16 / Python 3.11'
 	@echo 'make standin-tests  pytest tests/standin/tests'
-	@echo 'make demo           build and install the collection, then run demo/run_demo.py'
+	@echo 'make simulate       the office_hours year simulation (every minute of a year, five sites)'
+	@echo 'make molecule       the molecule scenarios under extensions/molecule (the role against the stand-in server)'
+	@echo 'make demo           build and install the collection, then run the nightly-lock/morning-unlock demo (demo/run_demo.py)'
 	@echo 'make bench          time one phones task with many selections against uri / requests loops (benchmarks/bench.py;'
 	@echo '                    BENCH_ARGS=--quick for a smoke run); not part of make test'
 	@echo 'make clean          remove build output and caches; make distclean also removes .venv'
@@ -217,14 +220,38 @@ build: $(TOOLS)/.stamp
 install: build
 	$(TOOLS)/bin/ansible-galaxy collection install --force --offline -p $(INSTALL_PATH) $(TARBALL)
 
+FILTERS := $(sort $(basename $(notdir $(wildcard plugins/filter/*.py))))
+PLAYBOOKS := $(sort $(basename $(notdir $(wildcard playbooks/*.yml))))
+
+# ansible-doc only warns about an unknown plugin: check_docs.py compares what it renders with the code.
 docs: install
 	$(TOOLS)/bin/ansible-doc imagicle.phonelock.phones > $(BUILD)/phones-doc.txt
 	@head -n 5 $(BUILD)/phones-doc.txt
-	@# ansible-doc only warns about an unknown plugin: compare what it renders with the argument spec.
-	PYTHONPATH=$(INSTALL_PATH) $(TOOLS_PY) tests/tooling/check_docs.py imagicle.phonelock.phones
+	PYTHONPATH=$(INSTALL_PATH) $(TOOLS_PY) tests/tooling/check_docs.py module imagicle.phonelock.phones
+	$(TOOLS_PY) tests/tooling/check_docs.py filter $(addprefix imagicle.phonelock.,$(FILTERS))
+	$(TOOLS_PY) tests/tooling/check_docs.py role imagicle.phonelock.office_hours roles/office_hours
+	@for playbook in $(PLAYBOOKS); do \
+	  $(TOOLS)/bin/ansible-playbook --syntax-check imagicle.phonelock.$$playbook >/dev/null \
+	    || { echo "ERROR: ansible-playbook --syntax-check imagicle.phonelock.$$playbook failed" >&2; exit 1; }; \
+	  echo ">> ansible-playbook --syntax-check imagicle.phonelock.$$playbook: ok"; \
+	done
 
 demo: install
 	$(TOOLS_PY) demo/run_demo.py
+
+# --- the office_hours role: year simulation, molecule ----------------------------------------------
+# Every minute of a year, five sites, against an independent oracle (tests/simulation/year_simulation.py).
+simulate: install
+	PYTHONPATH=$(INSTALL_PATH) $(TOOLS_PY) tests/simulation/year_simulation.py
+
+# molecule runs the built collection (prerun: false in each scenario), on localhost, with the stand-in server.
+MOLECULE_SCENARIOS := $(sort $(notdir $(patsubst %/molecule.yml,%,$(wildcard extensions/molecule/*/molecule.yml))))
+molecule: install
+	@for scenario in $(MOLECULE_SCENARIOS); do \
+	  echo ">> molecule test -s $$scenario"; \
+	  PATH="$(TOOLS)/bin:$$PATH" NO_COLOR=1 PY_COLORS=0 $(TOOLS)/bin/molecule test -s $$scenario \
+	    || { echo "ERROR: molecule scenario $$scenario failed" >&2; exit 1; }; \
+	done
 
 # --- benchmark (not part of make test: it prints figures, it asserts no timings) ----------------------------
 bench: install
@@ -235,7 +262,7 @@ standin-tests: $(TOOLS)/.stamp
 	$(TOOLS_PY) -m pytest -p no:cacheprovider tests/standin/tests -q
 
 # --- everything --------------------------------------------------------------------------------
-TEST_STEPS := lint build docs sanity units standin-tests integration
+TEST_STEPS := lint build docs sanity units standin-tests simulate molecule integration
 
 test:
 	@passed=0; start=$$(date +%s); \

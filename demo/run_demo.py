@@ -1,7 +1,10 @@
 # Copyright (c) imagicle.phonelock contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""make demo: run the phones module against the bundled stand-in server, step by step, and show the phones' state.
+"""make demo: run the shipped nightly-lock, morning-unlock and reconcile playbooks against the bundled stand-in server.
+
+Each step pins "now" (office_hours_now) so one demo shows evenings, mornings and a late scheduler, and prints what
+Ansible prints (the role's per-site summary) and then the phones' state per site, read from the stand-in.
 
 Expects the collection to be installed on ANSIBLE_COLLECTIONS_PATH (the Makefile does that) and to run with a
 Python that has ansible-core, requests and flask (the Makefile's tools virtual environment).
@@ -19,18 +22,26 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PLAYBOOK = ROOT / 'demo' / 'phonelock.yml'
+INVENTORY = ROOT / 'examples' / 'inventory'
 SERVER = ROOT / 'tests' / 'standin' / 'server.py'
 DATA = json.loads((ROOT / 'tests' / 'standin' / 'data' / 'users.json').read_text(encoding='utf-8'))
 ADMIN = next(account for account in DATA['accounts'] if account['username'] == 'api-admin')
 
+# (title, playbook, pinned now, what the step shows)
 STEPS = [
-    ('Lock the R&D department and the Sales team in Milano (one task, two selections)',
-     dict(demo_state='locked', demo_selections=[{'department': 'R&D'}, {'department': 'Sales', 'customField1': 'Milano'}])),
-    ('Lock every phone (all_phones: true)', dict(demo_state='locked', demo_all_phones=True)),
-    ('Unlock every phone', dict(demo_state='unlocked', demo_all_phones=True)),
-    ('Unlock every phone again: nothing to do, so changed=0', dict(demo_state='unlocked', demo_all_phones=True)),
+    ('Monday 19:30 in Milano: the nightly lock', 'nightly_lock', '2026-11-23T19:30:00+01:00',
+     'Milano and Roma closed at 19:00, Sydney and Bangalore are in the small hours: locked. New York is open: skipped.'),
+    ('The same nightly lock again: nothing to change', 'nightly_lock', '2026-11-23T19:30:00+01:00',
+     'A repeated run asks the server again and reports changed=0.'),
+    ('Tuesday 08:45 in Milano: the morning unlock', 'morning_unlock', '2026-11-24T08:45:00+01:00',
+     'Milano, Roma and Bangalore are open: unlocked. New York (02:45) and Sydney (18:45) are closed: skipped.'),
+    ('Tuesday 11:00 in Milano: a nightly lock that fires late, after a scheduler outage', 'nightly_lock',
+     '2026-11-24T11:00:00+01:00',
+     'The open offices are skipped, and the output says why; New York (05:00) is closed, so it is locked.'),
+    ('Tuesday 15:00 in New York: reconcile (auto)', 'reconcile', '2026-11-24T15:00:00-05:00',
+     'Each site gets the state its own calendar demands: New York open, every other site closed.'),
 ]
+RERUN_STEP = 1
 
 
 def start_server(workdir):
@@ -52,23 +63,23 @@ def phones(url):
 
 
 def table(rows):
+    """Phones per site (customField1, what the example sites select on): how many are locked."""
     counts = collections.OrderedDict()
-    for phone in sorted(rows, key=lambda row: row['department'].casefold()):
-        entry = counts.setdefault(phone['department'], [0, 0])
+    for phone in sorted(rows, key=lambda row: row['customField1']):
+        entry = counts.setdefault(phone['customField1'], [0, 0])
         entry[0 if phone['locked'] else 1] += 1
-    width = max(len(name) for name in counts) + 2
-    rule = '-' * (width + 18)
-    lines = [f"{'department':<{width}} {'locked':>8} {'unlocked':>8}", rule]
-    lines += [f'{name:<{width}} {locked:>8} {unlocked:>8}' for name, (locked, unlocked) in counts.items()]
-    total_locked = sum(locked for locked, dummy in counts.values())
-    lines += [rule, f"{'all phones':<{width}} {total_locked:>8} {len(rows) - total_locked:>8}"]
+    lines = ['%-12s %8s %8s' % ('phones of', 'locked', 'unlocked'), '-' * 30]
+    lines += ['%-12s %8d %8d' % (site, locked, unlocked) for site, (locked, unlocked) in counts.items()]
     return '\n'.join(lines)
 
 
-def run_step(title, extra_vars, env):
-    print('\n=== %s\n' % title, flush=True)
-    command = [str(Path(sys.executable).parent / 'ansible-playbook'), str(PLAYBOOK), '-e', json.dumps(extra_vars)]
-    print('$ ansible-playbook demo/phonelock.yml -e %s\n' % json.dumps(extra_vars, ensure_ascii=False), flush=True)
+def run_step(number, step, env):
+    title, playbook, now, what = step
+    print('\n=== %d. %s\n%s\n' % (number, title, what), flush=True)
+    shown = 'ansible-playbook -i examples/inventory imagicle.phonelock.%s -e office_hours_now=%s' % (playbook, now)
+    print('$ %s\n' % shown, flush=True)
+    command = [str(Path(sys.executable).parent / 'ansible-playbook'), '-i', str(INVENTORY),
+               'imagicle.phonelock.%s' % playbook, '-e', 'office_hours_now=%s' % now]
     result = subprocess.run(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False)
     print(result.stdout, flush=True)
     if result.returncode != 0:
@@ -81,18 +92,19 @@ def main():
     with tempfile.TemporaryDirectory(prefix='phonelock-demo-') as workdir:
         server, url = start_server(Path(workdir))
         try:
+            # The credentials travel as an AWX credential injects them: environment variables, never extra vars.
             env = dict(os.environ, IMAGICLE_URL=url, IMAGICLE_USERNAME=ADMIN['username'], IMAGICLE_PASSWORD=ADMIN['password'],
-                       ANSIBLE_STDOUT_CALLBACK='default', ANSIBLE_NOCOLOR='1', ANSIBLE_LOCALHOST_WARNING='false',
-                       ANSIBLE_INVENTORY_UNPARSED_WARNING='false')
-            print('Stand-in Phone Lock server at %s with %d users; phones before the demo:\n' % (url, len(phones(url))))
+                       ANSIBLE_STDOUT_CALLBACK='default', ANSIBLE_NOCOLOR='1', ANSIBLE_LOCALHOST_WARNING='false')
+            print('Stand-in Phone Lock server at %s with %d users; the sites are examples/inventory/group_vars/phonelock/sites.yml.'
+                  % (url, len(phones(url))))
+            print('Phones before the demo:\n')
             print(table(phones(url)))
-            changed = None
-            for title, extra_vars in STEPS:
-                changed = run_step(title, extra_vars, env)
+            for number, step in enumerate(STEPS, 1):
+                changed = run_step(number, step, env)
                 print(table(phones(url)))
-            if changed != 0:
-                sys.exit('the rerun should report changed=0, it reported changed=%s' % changed)
-            print('\nThe rerun reported changed=0: the server said no phone changed state.')
+                if number == RERUN_STEP + 1 and changed != 0:
+                    sys.exit('the repeated nightly lock should report changed=0, it reported changed=%s' % changed)
+            print('\nThe repeated nightly lock reported changed=0, and the late lock left the open offices alone.')
         finally:
             server.terminate()
             server.wait(timeout=10)

@@ -1,0 +1,236 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) imagicle.phonelock contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+name: office_hours_timers
+short_description: The systemd timers that lock and unlock each office_hours site at its transition times
+version_added: 1.0.0
+author:
+  - imagicle.phonelock contributors (@imagicle-phonelock)
+description:
+  - Turns the sites of the C(imagicle.phonelock.office_hours) role into timer specifications, two for each site.
+    The C(-lock) timer fires at each office day's closing time, the C(-unlock) timer at each office day's opening time,
+    in the site's time zone.
+  - Office days that share a time become one C(OnCalendar) value. Weekdays are written as systemd writes them in its
+    normalized form (three or more contiguous days as a range C(Mon..Fri), otherwise a comma list C(Sat,Sun), no
+    weekday at all when every day of the week shares the time), always followed by the site's time zone,
+    so C(systemd-analyze calendar) reports each value unchanged as its normalized form.
+  - Closed dates (holidays) are not in the timers. The timers fire on every office day; the role's run checks the
+    closed dates and leaves the phones locked on a closed day.
+  - Every site is validated, also those that O(limit) leaves out. A problem fails the filter with a message that
+    names the site and the field.
+  - The C(imagicle.phonelock.office_hours) role's C(timers) entry point uses this filter to write the unit files.
+positional: defaults, prefix, limit
+options:
+  _input:
+    description: The sites, in the format of the role variable C(office_hours_sites).
+    type: list
+    elements: dict
+    required: true
+  defaults:
+    description: The role-wide site defaults, in the format of the role variable C(office_hours_defaults).
+    type: dict
+  prefix:
+    description:
+      - The first part of every unit name, C(PREFIX-SITE-lock) and C(PREFIX-SITE-unlock).
+      - A letter or digit, then letters, digits, C(_), C(.) or C(-).
+    type: str
+    default: imagicle-phonelock
+  limit:
+    description:
+      - Return only the timers of these sites. An empty list or no value returns the timers of every site.
+      - Naming a site that is not among the sites is an error.
+    type: list
+    elements: str
+'''
+
+EXAMPLES = r'''
+- name: Show the timers of the sites
+  vars:
+    sites:
+      - name: milano
+        timezone: Europe/Rome
+        selections: [{custom_field1: Milano}]
+        days: [mon, tue, wed, thu, fri, sat]
+        opens: "08:00"
+        closes: "19:00"
+        hours: {sat: {opens: "09:00", closes: "13:00"}}
+  ansible.builtin.debug:
+    msg: "{{ sites | imagicle.phonelock.office_hours_timers }}"
+  # [{"unit": "imagicle-phonelock-milano-lock", "site": "milano", "state": "locked",
+  #   "playbook": "imagicle.phonelock.nightly_lock", "timezone": "Europe/Rome",
+  #   "on_calendar": ["Mon..Fri *-*-* 19:00:00 Europe/Rome", "Sat *-*-* 13:00:00 Europe/Rome"],
+  #   "description": "Lock the phones of site milano at closing time"},
+  #  {"unit": "imagicle-phonelock-milano-unlock", "site": "milano", "state": "unlocked",
+  #   "playbook": "imagicle.phonelock.morning_unlock", "timezone": "Europe/Rome",
+  #   "on_calendar": ["Mon..Fri *-*-* 08:00:00 Europe/Rome", "Sat *-*-* 09:00:00 Europe/Rome"],
+  #   "description": "Unlock the phones of site milano at opening time"}]
+
+- name: Only the timers of two sites, with role-wide defaults and another unit name prefix
+  ansible.builtin.debug:
+    msg: "{{ office_hours_sites | imagicle.phonelock.office_hours_timers(office_hours_defaults, 'phones', ['milano', 'roma']) }}"
+'''
+
+RETURN = r'''
+_value:
+  description:
+    - Two timers for each site (a site has at least one office day), sites in their given order, for each site the
+      C(locked) timer first.
+  type: list
+  elements: dict
+  contains:
+    unit:
+      description: The unit name without its C(.timer) or C(.service) suffix.
+      type: str
+      sample: imagicle-phonelock-milano-lock
+    site:
+      description: The site's name.
+      type: str
+      sample: milano
+    state:
+      description: What the timer's run does to the site's phones.
+      type: str
+      choices: [locked, unlocked]
+      sample: locked
+    playbook:
+      description: The shipped playbook that does it.
+      type: str
+      choices: [imagicle.phonelock.nightly_lock, imagicle.phonelock.morning_unlock]
+      sample: imagicle.phonelock.nightly_lock
+    timezone:
+      description: The site's IANA time zone, the last word of every C(on_calendar) value.
+      type: str
+      sample: Europe/Rome
+    on_calendar:
+      description: The timer's C(OnCalendar) values, ordered by their first weekday.
+      type: list
+      elements: str
+      sample: ["Mon..Fri *-*-* 19:00:00 Europe/Rome", "Sat *-*-* 13:00:00 Europe/Rome"]
+    description:
+      description: A one-line description for the units.
+      type: str
+      sample: Lock the phones of site milano at closing time
+'''
+
+import re
+
+from ansible.errors import AnsibleFilterError
+from ansible.module_utils.common.text.converters import to_text
+
+from ansible_collections.imagicle.phonelock.plugins.plugin_utils.office_hours import SiteError, parse_site
+
+DEFAULT_PREFIX = 'imagicle-phonelock'
+# Unit name characters that need no escaping, the same rule as a site name.
+PREFIX_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.-]*$')
+# systemd refuses unit names longer than this, suffix included.
+UNIT_NAME_MAX = 255
+SYSTEMD_WEEKDAYS = ('Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun')
+
+# state: (unit name suffix, playbook, which end of the office day, description)
+STATES = (
+    ('locked', 'lock', 'imagicle.phonelock.nightly_lock', 1, 'Lock the phones of site %s at closing time'),
+    ('unlocked', 'unlock', 'imagicle.phonelock.morning_unlock', 0, 'Unlock the phones of site %s at opening time'),
+)
+
+
+def weekday_list(days):
+    """systemd's normalized weekday list: runs of three or more days as ranges, '' for every day."""
+    days = sorted(set(days))
+    if len(days) == len(SYSTEMD_WEEKDAYS):
+        return ''
+    runs = []
+    for day in days:
+        if runs and runs[-1][-1] == day - 1:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    words = []
+    for run in runs:
+        if len(run) >= 3:
+            words.append('%s..%s' % (SYSTEMD_WEEKDAYS[run[0]], SYSTEMD_WEEKDAYS[run[-1]]))
+        else:
+            words.extend(SYSTEMD_WEEKDAYS[day] for day in run)
+    return ','.join(words)
+
+
+def on_calendar(times, timezone):
+    """OnCalendar values for {weekday: time}: one per distinct time, ordered by their first weekday."""
+    by_time = {}
+    for day, at in times.items():
+        by_time.setdefault(at, []).append(day)
+    values = []
+    for at, days in sorted(by_time.items(), key=lambda item: min(item[1])):
+        weekdays = weekday_list(days)
+        values.append(' '.join(word for word in (weekdays, '*-*-*', at.strftime('%H:%M:%S'), timezone) if word))
+    return values
+
+
+def _check_limit(limit, names):
+    if limit is None:
+        return None
+    if not isinstance(limit, (list, tuple)):
+        raise AnsibleFilterError('office_hours_timers: limit must be a list of site names, got %s' % type(limit).__name__)
+    for name in limit:
+        if not isinstance(name, str):
+            raise AnsibleFilterError('office_hours_timers: limit must be a list of site names, got the %s %r'
+                                     % (type(name).__name__, name))
+    unknown = [name for name in limit if name not in names]
+    if unknown:
+        raise AnsibleFilterError('office_hours_timers: limit names sites that are not in the sites: %s (the sites are: %s)'
+                                 % (', '.join(unknown), ', '.join(names) or 'none'))
+    return set(limit) or None
+
+
+def office_hours_timers(sites, defaults=None, prefix=DEFAULT_PREFIX, limit=None):
+    """The timer specifications of the sites (see DOCUMENTATION)."""
+    if not isinstance(sites, (list, tuple)):
+        raise AnsibleFilterError('office_hours_timers: the sites must be a list, got %s' % type(sites).__name__)
+    if defaults is not None and not isinstance(defaults, dict):
+        raise AnsibleFilterError('office_hours_timers: the defaults must be a dict, got %s' % type(defaults).__name__)
+    if not isinstance(prefix, str) or not PREFIX_RE.match(prefix):
+        raise AnsibleFilterError('office_hours_timers: the prefix %r is not a valid unit name prefix: use a letter or '
+                                 'digit, then letters, digits, "_", "." or "-"' % (prefix,))
+
+    parsed = []
+    for index, raw in enumerate(sites):
+        try:
+            site = parse_site(raw, defaults, where='office_hours_sites[%d]' % index)
+        except SiteError as exc:
+            raise AnsibleFilterError('office_hours_timers: %s' % to_text(exc))
+        if any(other.name == site.name for other in parsed):
+            raise AnsibleFilterError('office_hours_timers: office_hours_sites[%d]: the site name %r is used twice'
+                                     % (index, site.name))
+        parsed.append(site)
+    wanted = _check_limit(limit, [site.name for site in parsed])
+
+    timers = []
+    for site in parsed:
+        if wanted is not None and site.name not in wanted:
+            continue
+        for state, suffix, playbook, end, description in STATES:
+            times = dict((day, hours[end]) for day, hours in site.weekly.items())
+            if not times:
+                continue
+            unit = '%s-%s-%s' % (prefix, site.name, suffix)
+            if len(unit + '.service') > UNIT_NAME_MAX:
+                raise AnsibleFilterError('office_hours_timers: the unit name %s.service is longer than systemd allows '
+                                         '(%d characters): use a shorter prefix or site name' % (unit, UNIT_NAME_MAX))
+            timers.append(dict(
+                unit=unit,
+                site=site.name,
+                state=state,
+                playbook=playbook,
+                timezone=site.timezone,
+                on_calendar=on_calendar(times, site.timezone),
+                description=description % site.name,
+            ))
+    return timers
+
+
+class FilterModule(object):
+    def filters(self):
+        return {'office_hours_timers': office_hours_timers}
