@@ -32,7 +32,9 @@ from urllib.parse import quote
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
-SERVER = ROOT / 'tests' / 'standin' / 'server.py'
+sys.path.insert(0, str(ROOT / 'tests' / 'standin'))
+import launch  # noqa: E402  pylint: disable=wrong-import-position
+
 DATA = json.loads((ROOT / 'tests' / 'standin' / 'data' / 'users.json').read_text(encoding='utf-8'))
 USERNAME = 'api-complete'
 PASSWORD = next(account['password'] for account in DATA['accounts'] if account['username'] == USERNAME)
@@ -92,22 +94,15 @@ def expected_locked(chosen):
 
 
 class Standin:
-    """One stand-in server process, started with its own port file and log."""
+    """One stand-in server process, with its files in its own folder (launch.start)."""
 
     def __init__(self, workdir, name, latency):
-        self.name, self.workdir = name, workdir
-        port_file = workdir / (name + '.port')
-        self.log = workdir / (name + '.log')
-        self.process = subprocess.Popen(  # pylint: disable=consider-using-with  # lives until stop()
-            [sys.executable, str(SERVER), '--port', '0', '--port-file', str(port_file), '--log-file', str(self.log),
-             '--latency', str(latency)], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 30
-        while not port_file.exists():
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                sys.exit('the stand-in server %r did not start; see %s' % (name, self.log))
-            time.sleep(0.05)
-        self.url = 'http://127.0.0.1:%s' % port_file.read_text(encoding='ascii').strip()
+        self.name = name
+        try:
+            self.process, port = launch.start(workdir / name, '--latency', str(latency))
+        except launch.StartError as exc:
+            sys.exit('the stand-in server %r: %s' % (name, exc))
+        self.url = 'http://127.0.0.1:%d' % port
 
     def inspect(self, path, method='GET'):
         request = urllib.request.Request(self.url + '/_standin/' + path, method=method)
@@ -115,9 +110,7 @@ class Standin:
             return json.load(reply)
 
     def stop(self):
-        if self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=15)
+        launch.stop(self.process)
 
 
 def ansible_playbook(workdir, playbook, extra_vars):

@@ -17,13 +17,14 @@ import re
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / 'tests' / 'standin'))
+import launch  # noqa: E402  pylint: disable=wrong-import-position
+
 INVENTORY = ROOT / 'examples' / 'inventory'
-SERVER = ROOT / 'tests' / 'standin' / 'server.py'
 DATA = json.loads((ROOT / 'tests' / 'standin' / 'data' / 'users.json').read_text(encoding='utf-8'))
 ADMIN = next(account for account in DATA['accounts'] if account['username'] == 'api-admin')
 
@@ -42,19 +43,6 @@ STEPS = [
      'Each site gets the state its own calendar demands: New York open, every other site closed.'),
 ]
 RERUN_STEP = 1
-
-
-def start_server(workdir):
-    port_file = workdir / 'port'
-    log = open(workdir / 'server.log', 'wb')  # pylint: disable=consider-using-with  # lives as long as the server
-    process = subprocess.Popen([sys.executable, str(SERVER), '--port', '0', '--port-file', str(port_file)],  # pylint: disable=consider-using-with
-                               stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 30
-    while not port_file.exists():
-        if process.poll() is not None or time.monotonic() > deadline:
-            sys.exit('the stand-in server did not start; see %s' % (workdir / 'server.log'))
-        time.sleep(0.1)
-    return process, 'http://127.0.0.1:%s' % port_file.read_text(encoding='ascii').strip()
 
 
 def phones(url):
@@ -90,7 +78,11 @@ def run_step(number, step, env):
 
 def main():
     with tempfile.TemporaryDirectory(prefix='phonelock-demo-') as workdir:
-        server, url = start_server(Path(workdir))
+        try:
+            server, port = launch.start(Path(workdir))
+        except launch.StartError as exc:
+            sys.exit(str(exc))
+        url = 'http://127.0.0.1:%d' % port
         try:
             # The credentials travel as an AWX credential injects them: environment variables, never extra vars.
             env = dict(os.environ, IMAGICLE_URL=url, IMAGICLE_USERNAME=ADMIN['username'], IMAGICLE_PASSWORD=ADMIN['password'],
@@ -106,8 +98,7 @@ def main():
                     sys.exit('the repeated nightly lock should report changed=0, it reported changed=%s' % changed)
             print('\nThe repeated nightly lock reported changed=0, and the late lock left the open offices alone.')
         finally:
-            server.terminate()
-            server.wait(timeout=10)
+            launch.stop(server)
 
 
 if __name__ == '__main__':

@@ -5,16 +5,17 @@ Not named conftest so that `from standin_client import ...` is unambiguous when 
 
 import contextlib
 import json
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import requests
 
 STANDIN_DIR = Path(__file__).resolve().parents[1]
-SERVER = STANDIN_DIR / "server.py"
+sys.path.insert(0, str(STANDIN_DIR))
+import launch  # noqa: E402  pylint: disable=wrong-import-position
+
+SERVER = launch.SERVER
 DATA_FILE = STANDIN_DIR / "data" / "users.json"
 API = "/fw/Apps/StoneLock/WebAPI/Phones/"
 
@@ -80,31 +81,12 @@ class Standin:
 
 @contextlib.contextmanager
 def running_standin(workdir: Path, *options, scheme="http"):
-    """Start server.py on port 0, wait for its port file, yield a Standin, then SIGTERM it.
-
-    The working directory is workdir, never the repository: server.py must work when run by path from anywhere.
-    """
-    workdir.mkdir(parents=True, exist_ok=True)
-    port_file = workdir / "port"
-    command = [sys.executable, str(SERVER), "--port", "0", "--port-file", str(port_file),
-               "--pid-file", str(workdir / "pid"), "--log-file", str(workdir / "server.log"), *options]
-    with open(workdir / "stderr", "wb") as stderr:
-        process = subprocess.Popen(command, cwd=workdir, stdout=subprocess.DEVNULL, stderr=stderr)  # pylint: disable=consider-using-with
+    """Start server.py on port 0 (launch.start), yield a Standin, then stop it."""
     try:
-        deadline = time.monotonic() + 20
-        while not port_file.exists():
-            if process.poll() is not None or time.monotonic() > deadline:
-                log = workdir / "server.log"
-                pytest.fail(f"stand-in did not start: rc={process.poll()} {(workdir / 'stderr').read_text()}"
-                            f"{log.read_text() if log.exists() else ''}")
-            time.sleep(0.02)
-        standin = Standin(process, f"{scheme}://127.0.0.1:{int(port_file.read_text())}", workdir)
-        yield standin
+        process, port = launch.start(workdir, *options, timeout=20)
+    except launch.StartError as exc:
+        pytest.fail(str(exc))
+    try:
+        yield Standin(process, f"{scheme}://127.0.0.1:{port}", workdir)
     finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        launch.stop(process)
