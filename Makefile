@@ -69,7 +69,8 @@ cd $(COPY) && PATH="$(1)/bin:$(PYBIN):$$PATH" $(1)/bin/ansible-test $(3) --pytho
 endef
 
 .PHONY: help test lint build install docs sanity sanity-216 sanity-221 units units-216 units-221 \
-	integration integration-216 integration-221 standin-tests simulate molecule demo bench copy pybin get-pip get-pip-216 get-pip-221 shellcheck venvs \
+	integration integration-216 integration-221 standin-tests simulate molecule demo bench reliability reliability-ci awx \
+	release-checks copy pybin get-pip get-pip-216 get-pip-221 shellcheck venvs \
 	clean distclean
 
 help:
@@ -86,6 +87,10 @@ help:
 	@echo 'make demo           build and install the collection, then run the nightly-lock/morning-unlock demo (demo/run_demo.py)'
 	@echo 'make bench          time one phones task with many selections against uri / requests loops (benchmarks/bench.py;'
 	@echo '                    BENCH_ARGS=--quick for a smoke run); not part of make test'
+	@echo 'make reliability    bad input, faults, secrets and load against the stand-in; prints the figures table'
+	@echo '                    (tests/reliability; make test runs it as reliability-ci, with 6 instead of 20 load runs)'
+	@echo 'make awx            the nightly lock run by ansible-runner as AWX runs a job; ansible-builder create of the EE'
+	@echo 'make release-checks galaxy-importer on the tarball, antsibull-docs lint-collection-docs, antsibull-changelog lint'
 	@echo 'make clean          remove build output and caches; make distclean also removes .venv'
 
 # --- set-up ------------------------------------------------------------------------------------
@@ -223,18 +228,36 @@ install: build
 FILTERS := $(sort $(basename $(notdir $(wildcard plugins/filter/*.py))))
 PLAYBOOKS := $(sort $(basename $(notdir $(wildcard playbooks/*.yml))))
 
+# awx.awx for playbooks/awx_setup.yml. Galaxy cannot be reached here, so it comes from the ansible package on PyPI
+# (which bundles it); installing extensions/awx/requirements.yml --offline over it then checks that it satisfies the
+# requirements file, and fails if it does not.
+AWX_SOURCE := ansible==12.3.0
+AWX_PATH := $(BUILD)/awx-collections
+$(AWX_PATH)/.stamp: extensions/awx/requirements.yml $(TOOLS)/.stamp
+	@echo '>> awx.awx from $(AWX_SOURCE) into $(patsubst $(ROOT)/%,%,$(AWX_PATH))'
+	rm -rf $(AWX_PATH) $(CACHE)/awx-wheel
+	$(TOOLS_PY) -m pip download -qq --no-deps -d $(CACHE)/awx-wheel '$(AWX_SOURCE)'
+	$(TOOLS_PY) -c 'import sys, zipfile; wheel = zipfile.ZipFile(sys.argv[1]); \
+	  wheel.extractall(sys.argv[2], [n for n in wheel.namelist() if n.startswith("ansible_collections/awx/awx/")])' \
+	  $(CACHE)/awx-wheel/*.whl $(AWX_PATH)
+	ANSIBLE_COLLECTIONS_PATH=$(AWX_PATH) $(TOOLS)/bin/ansible-galaxy collection install --offline \
+	  -r extensions/awx/requirements.yml -p $(AWX_PATH) 2>&1 | tee $(BUILD)/awx-requirements.log
+	grep -q 'All requested collections are already installed' $(BUILD)/awx-requirements.log
+	touch $@
+
 # ansible-doc only warns about an unknown plugin: check_docs.py compares what it renders with the code.
-docs: install
+docs: install $(AWX_PATH)/.stamp
 	$(TOOLS)/bin/ansible-doc imagicle.phonelock.phones > $(BUILD)/phones-doc.txt
 	@head -n 5 $(BUILD)/phones-doc.txt
 	PYTHONPATH=$(INSTALL_PATH) $(TOOLS_PY) tests/tooling/check_docs.py module imagicle.phonelock.phones
 	$(TOOLS_PY) tests/tooling/check_docs.py filter $(addprefix imagicle.phonelock.,$(FILTERS))
 	$(TOOLS_PY) tests/tooling/check_docs.py role imagicle.phonelock.office_hours roles/office_hours
 	@for playbook in $(PLAYBOOKS); do \
-	  $(TOOLS)/bin/ansible-playbook --syntax-check imagicle.phonelock.$$playbook >/dev/null \
+	  ANSIBLE_COLLECTIONS_PATH=$(INSTALL_PATH):$(AWX_PATH) $(TOOLS)/bin/ansible-playbook --syntax-check imagicle.phonelock.$$playbook >/dev/null \
 	    || { echo "ERROR: ansible-playbook --syntax-check imagicle.phonelock.$$playbook failed" >&2; exit 1; }; \
 	  echo ">> ansible-playbook --syntax-check imagicle.phonelock.$$playbook: ok"; \
 	done
+	ANSIBLE_COLLECTIONS_PATH=$(INSTALL_PATH):$(AWX_PATH) $(TOOLS)/bin/ansible-playbook --syntax-check playbooks/awx_setup.yml
 
 demo: install
 	$(TOOLS_PY) demo/run_demo.py
@@ -257,12 +280,40 @@ molecule: install
 bench: install
 	$(TOOLS_PY) benchmarks/bench.py $(BENCH_ARGS)
 
+# --- reliability and security: bad input, faults, secrets, load (tests/reliability/README.md) --------------------
+# Prints the figures table (also in .build/reliability/figures.md); make test runs it with 6 concurrent load runs.
+reliability: install
+	$(TOOLS_PY) tests/reliability/run.py $(RELIABILITY_ARGS)
+
+reliability-ci: install
+	$(TOOLS_PY) tests/reliability/run.py --load-runs 6
+
+# --- AWX / Automation Controller: a job run as AWX runs it, the execution environment ----------------------------
+awx: install $(CORE216)/.stamp $(CORE221)/.stamp
+	@for venv in $(CORE216) $(TOOLS) $(CORE221); do \
+	  echo ">> injector templates reach awx.awx unrendered, ansible-core $$($$venv/bin/python -c 'import ansible.release as r; print(r.__version__)')"; \
+	  $$venv/bin/ansible-playbook -i localhost, -c local tests/awx/credential_type.yml 2>&1 | tail -n 2; \
+	done
+	$(TOOLS_PY) tests/awx/runner_job.py
+	PATH="$(TOOLS)/bin:$$PATH" $(TOOLS_PY) tests/tooling/check_ee.py $(TARBALL) --workdir $(BUILD)/ee
+
+# --- release checks: galaxy-importer (its own venv: it pins ansible-lint), collection docs, changelog -----------
+IMPORTER := $(VENV)/importer
+$(IMPORTER)/.stamp: tests/tooling/requirements-importer.txt | pybin
+	$(call make_venv,$(PYBIN)/python3.11,tests/tooling/requirements-importer.txt)
+
+release-checks: install $(IMPORTER)/.stamp
+	$(IMPORTER)/bin/python tests/tooling/check_importer.py $(TARBALL)
+	PATH="$(TOOLS)/bin:$$PATH" $(TOOLS)/bin/antsibull-docs lint-collection-docs --plugin-docs $(INSTALL_PATH)/ansible_collections/$(NAMESPACE)/$(NAME)
+	$(TOOLS)/bin/antsibull-changelog lint
+	@grep -q '^  $(VERSION):' changelogs/changelog.yaml || { echo 'ERROR: changelogs/changelog.yaml has no $(VERSION) release (antsibull-changelog release)' >&2; exit 1; }
+
 # --- stand-in server ---------------------------------------------------------------------------
 standin-tests: $(TOOLS)/.stamp
 	$(TOOLS_PY) -m pytest -p no:cacheprovider tests/standin/tests -q
 
 # --- everything --------------------------------------------------------------------------------
-TEST_STEPS := lint build docs sanity units standin-tests simulate molecule integration
+TEST_STEPS := lint build docs release-checks sanity units standin-tests simulate molecule awx reliability-ci integration
 
 test:
 	@passed=0; start=$$(date +%s); \

@@ -121,7 +121,9 @@ import re
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.text.converters import to_text
 
-from ansible_collections.imagicle.phonelock.plugins.plugin_utils.office_hours import SiteError, parse_site
+from ansible_collections.imagicle.phonelock.plugins.plugin_utils.office_hours import (
+    TRANSITIONS, SiteError, group_by_time, parse_sites,
+)
 
 DEFAULT_PREFIX = 'imagicle-phonelock'
 # Unit name characters that need no escaping, the same rule as a site name.
@@ -129,12 +131,6 @@ PREFIX_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.-]*$')
 # systemd refuses unit names longer than this, suffix included.
 UNIT_NAME_MAX = 255
 SYSTEMD_WEEKDAYS = ('Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun')
-
-# state: (unit name suffix, playbook, which end of the office day, description)
-STATES = (
-    ('locked', 'lock', 'imagicle.phonelock.nightly_lock', 1, 'Lock the phones of site %s at closing time'),
-    ('unlocked', 'unlock', 'imagicle.phonelock.morning_unlock', 0, 'Unlock the phones of site %s at opening time'),
-)
 
 
 def weekday_list(days):
@@ -159,59 +155,26 @@ def weekday_list(days):
 
 def on_calendar(times, timezone):
     """OnCalendar values for {weekday: time}: one per distinct time, ordered by their first weekday."""
-    by_time = {}
-    for day, at in times.items():
-        by_time.setdefault(at, []).append(day)
     values = []
-    for at, days in sorted(by_time.items(), key=lambda item: min(item[1])):
+    for at, days in group_by_time(times):
         weekdays = weekday_list(days)
         values.append(' '.join(word for word in (weekdays, '*-*-*', at.strftime('%H:%M:%S'), timezone) if word))
     return values
 
 
-def _check_limit(limit, names):
-    if limit is None:
-        return None
-    if not isinstance(limit, (list, tuple)):
-        raise AnsibleFilterError('office_hours_timers: limit must be a list of site names, got %s' % type(limit).__name__)
-    for name in limit:
-        if not isinstance(name, str):
-            raise AnsibleFilterError('office_hours_timers: limit must be a list of site names, got the %s %r'
-                                     % (type(name).__name__, name))
-    unknown = [name for name in limit if name not in names]
-    if unknown:
-        raise AnsibleFilterError('office_hours_timers: limit names sites that are not in the sites: %s (the sites are: %s)'
-                                 % (', '.join(unknown), ', '.join(names) or 'none'))
-    return set(limit) or None
-
-
 def office_hours_timers(sites, defaults=None, prefix=DEFAULT_PREFIX, limit=None):
     """The timer specifications of the sites (see DOCUMENTATION)."""
-    if not isinstance(sites, (list, tuple)):
-        raise AnsibleFilterError('office_hours_timers: the sites must be a list, got %s' % type(sites).__name__)
-    if defaults is not None and not isinstance(defaults, dict):
-        raise AnsibleFilterError('office_hours_timers: the defaults must be a dict, got %s' % type(defaults).__name__)
     if not isinstance(prefix, str) or not PREFIX_RE.match(prefix):
         raise AnsibleFilterError('office_hours_timers: the prefix %r is not a valid unit name prefix: use a letter or '
                                  'digit, then letters, digits, "_", "." or "-"' % (prefix,))
-
-    parsed = []
-    for index, raw in enumerate(sites):
-        try:
-            site = parse_site(raw, defaults, where='office_hours_sites[%d]' % index)
-        except SiteError as exc:
-            raise AnsibleFilterError('office_hours_timers: %s' % to_text(exc))
-        if any(other.name == site.name for other in parsed):
-            raise AnsibleFilterError('office_hours_timers: office_hours_sites[%d]: the site name %r is used twice'
-                                     % (index, site.name))
-        parsed.append(site)
-    wanted = _check_limit(limit, [site.name for site in parsed])
+    try:
+        selected = parse_sites(sites, defaults, limit)
+    except SiteError as exc:
+        raise AnsibleFilterError('office_hours_timers: %s' % to_text(exc))
 
     timers = []
-    for site in parsed:
-        if wanted is not None and site.name not in wanted:
-            continue
-        for state, suffix, playbook, end, description in STATES:
+    for site in selected:
+        for state, suffix, playbook, end, description in TRANSITIONS:
             times = dict((day, hours[end]) for day, hours in site.weekly.items())
             if not times:
                 continue

@@ -63,6 +63,9 @@ def connection_problems(params):
     """Return the messages for every invalid connection option (empty when all are fine)."""
     problems = []
     url = params['url']
+    if _written_credentials(url) is not None:
+        # Stop here: parsing such a url can fail on a piece of the password and put it in the message.
+        return ["url must not contain credentials (user:password@); give them in username and password."]
     try:
         parts = urlsplit(url.strip())
         parts.port  # pylint: disable=pointless-statement  # raises on a bad port
@@ -72,9 +75,6 @@ def connection_problems(params):
         problems.append("url %r must start with https:// or http:// (for example https://ucx.example.com)." % url)
     elif not parts.hostname:
         problems.append("url %r has no host name (for example https://ucx.example.com)." % url)
-    if parts.username is not None or parts.password is not None:
-        # Never echo the url here: it carries a secret.
-        problems.append("url must not contain credentials; give them in username and password.")
     if parts.query or parts.fragment:
         problems.append("url must be the server base address without '?' query or '#' fragment; give filters as options.")
     if '/fw/apps/stonelock' in parts.path.lower():
@@ -94,13 +94,22 @@ def connection_problems(params):
     return problems
 
 
+def _written_credentials(url):
+    """The user:password part written into a url: everything between '://' and the last '@', or None.
+
+    Not urlsplit's reading: a password holding '/', '?' or '#' ends its netloc early, so it would see no credentials
+    (or a port made of part of the password). A base address has no other use for '@'.
+    """
+    text = url.strip()
+    start = text.find('://') + 3 if '://' in text else 0
+    end = text.rfind('@')
+    return text[start:end] if end >= start else None
+
+
 def url_secrets(url):
     """Credentials written into the url, so the module can mask them in everything it returns."""
-    try:
-        parts = urlsplit(url.strip())
-    except ValueError:
-        return []
-    return [secret for secret in (parts.password, parts.netloc.rpartition('@')[0]) if secret]
+    written = _written_credentials(url)
+    return [secret for secret in (written, (written or '').partition(':')[2]) if secret]
 
 
 def base_url(url):
@@ -126,6 +135,11 @@ def _retry_after_seconds(value):
     except (TypeError, ValueError):
         return None
     return max(0.0, when.timestamp() - time.time())
+
+
+def _status_head(url, response):
+    """The start of every HTTP error message: the request and the status line."""
+    return ('PUT %s failed: HTTP %d %s' % (url, response.status_code, response.reason or '')).rstrip()
 
 
 def _root_cause(exc):
@@ -202,13 +216,15 @@ class PhoneLockClient:
             else:
                 if 200 <= response.status_code < 300:
                     return response.status_code, self._json_or_none(response), attempts
+                retry_wait = _retry_after_seconds(response.headers.get('Retry-After'))
+                if retry_wait is not None and retry_wait > MAX_RETRY_AFTER and (response.status_code == 429 or response.status_code >= 500):
+                    # More retries would not help here, so the message must not suggest them.
+                    raise PhoneLockError('%s: the server asked to retry after %d s, longer than the %d s this module waits. '
+                                         'Run the task again later.' % (_status_head(url, response), retry_wait, MAX_RETRY_AFTER),
+                                         status=response.status_code, attempts=attempts)
                 failure = PhoneLockError(self._http_message(url, response, attempts), status=response.status_code, attempts=attempts)
                 if not (response.status_code == 429 or response.status_code >= 500):
                     raise failure
-                retry_wait = _retry_after_seconds(response.headers.get('Retry-After'))
-                if retry_wait is not None and retry_wait > MAX_RETRY_AFTER:
-                    raise PhoneLockError('%s The server asked to retry after %d s, longer than the %d s this module waits.'
-                                         % (failure, retry_wait, MAX_RETRY_AFTER), status=response.status_code, attempts=attempts)
             if attempts > self.retries:
                 raise failure
             self._sleep(retry_wait if retry_wait is not None else min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (attempts - 1)))
@@ -239,7 +255,7 @@ class PhoneLockClient:
 
     def _http_message(self, url, response, attempts):
         status = response.status_code
-        head = ('PUT %s failed: HTTP %d %s' % (url, status, response.reason or '')).rstrip()
+        head = _status_head(url, response)
         if status == 401:
             return head + ': authentication failed for user %r. Check username and password.' % self.username
         if status == 403:

@@ -13,8 +13,10 @@ from urllib.parse import quote
 # (module option, query parameter the API expects), in the order they are sent.
 FILTERS = [('department', 'department')] + [('custom_field%d' % i, 'customField%d' % i) for i in range(1, 11)]
 
+# type 'raw': Ansible would turn a list into its text, or YAML's yes into 'True', and the module would send that.
+# _value_problem refuses every value that is not a string instead.
 FILTER_ARGUMENT_SPEC = dict(
-    (option, dict(type='str', aliases=[api_name]) if option != api_name else dict(type='str'))
+    (option, dict(type='raw', aliases=[api_name]) if option != api_name else dict(type='raw'))
     for option, api_name in FILTERS
 )
 FILTER_ARGUMENT_SPEC['all_phones'] = dict(type='bool', default=False)
@@ -51,12 +53,20 @@ def selection_problems(selection, where=''):
     if not problems:
         length = len(encode_query(selection))
         if length > MAX_QUERY_LENGTH:
-            problems.append('%sthe encoded filters are %d characters long; servers on IIS refuse query strings over %d by '
-                            'default. Use shorter filter values.' % (where, length, MAX_QUERY_LENGTH))
+            problems.append('%sthe encoded filters (%s) are %d characters long; servers on IIS refuse query strings over %d by '
+                            'default. Use shorter filter values.'
+                            % (where, ', '.join(option for option, dummy, dummy2 in given), length, MAX_QUERY_LENGTH))
     return problems
 
 
+_TYPE_NAMES = ((bool, 'a boolean'), (int, 'a number'), (float, 'a number'), (list, 'a list'), (dict, 'a dictionary'))
+
+
 def _value_problem(value):
+    if not isinstance(value, str):
+        kind = next((name for kind, name in _TYPE_NAMES if isinstance(value, kind)), type(value).__name__)
+        return ('must be a string, not %s (%r): quote the value in YAML (for example "100" or "yes") so that it is sent '
+                'exactly as written.' % (kind, value))
     if not value.strip():
         return 'is empty or blank: give a value, or leave the option out.'
     if any(unicodedata.category(char) in ('Cc', 'Cs') for char in value):

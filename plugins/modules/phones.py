@@ -55,48 +55,50 @@ options:
       - Matching is done by the server (exact value; the stand-in server compares case-insensitively).
       - The value is sent percent-encoded as UTF-8 (C(R&D) is sent as C(R%26D)), exactly as given, with no trimming.
       - An empty or blank value is an error, never "no filter".
+      - The value must be a string. Quote values that YAML would read as something else (V("100"), V("007"), V("yes"));
+        a number, boolean, list or dictionary is refused rather than sent as whatever text it would convert to.
       - Cannot be used with O(selections) or O(all_phones).
-    type: str
+    type: raw
   custom_field1:
     description:
       - Act only on the users whose custom field 1 has this value. Sent as C(customField1). Same rules as O(department).
-    type: str
+    type: raw
     aliases: [customField1]
   custom_field2:
     description: Filter on custom field 2 (C(customField2)). Same rules as O(department).
-    type: str
+    type: raw
     aliases: [customField2]
   custom_field3:
     description: Filter on custom field 3 (C(customField3)). Same rules as O(department).
-    type: str
+    type: raw
     aliases: [customField3]
   custom_field4:
     description: Filter on custom field 4 (C(customField4)). Same rules as O(department).
-    type: str
+    type: raw
     aliases: [customField4]
   custom_field5:
     description: Filter on custom field 5 (C(customField5)). Same rules as O(department).
-    type: str
+    type: raw
     aliases: [customField5]
   custom_field6:
     description: Filter on custom field 6 (C(customField6)). Same rules as O(department).
-    type: str
+    type: raw
     aliases: [customField6]
   custom_field7:
     description: Filter on custom field 7 (C(customField7)). Same rules as O(department).
-    type: str
+    type: raw
     aliases: [customField7]
   custom_field8:
     description: Filter on custom field 8 (C(customField8)). Same rules as O(department).
-    type: str
+    type: raw
     aliases: [customField8]
   custom_field9:
     description: Filter on custom field 9 (C(customField9)). Same rules as O(department).
-    type: str
+    type: raw
     aliases: [customField9]
   custom_field10:
     description: Filter on custom field 10 (C(customField10)). Same rules as O(department).
-    type: str
+    type: raw
     aliases: [customField10]
   all_phones:
     description:
@@ -118,46 +120,46 @@ options:
     suboptions:
       department:
         description: Filter on the department. Same rules as the top-level O(department).
-        type: str
+        type: raw
       custom_field1:
         description: Filter on custom field 1 (C(customField1)).
-        type: str
+        type: raw
         aliases: [customField1]
       custom_field2:
         description: Filter on custom field 2 (C(customField2)).
-        type: str
+        type: raw
         aliases: [customField2]
       custom_field3:
         description: Filter on custom field 3 (C(customField3)).
-        type: str
+        type: raw
         aliases: [customField3]
       custom_field4:
         description: Filter on custom field 4 (C(customField4)).
-        type: str
+        type: raw
         aliases: [customField4]
       custom_field5:
         description: Filter on custom field 5 (C(customField5)).
-        type: str
+        type: raw
         aliases: [customField5]
       custom_field6:
         description: Filter on custom field 6 (C(customField6)).
-        type: str
+        type: raw
         aliases: [customField6]
       custom_field7:
         description: Filter on custom field 7 (C(customField7)).
-        type: str
+        type: raw
         aliases: [customField7]
       custom_field8:
         description: Filter on custom field 8 (C(customField8)).
-        type: str
+        type: raw
         aliases: [customField8]
       custom_field9:
         description: Filter on custom field 9 (C(customField9)).
-        type: str
+        type: raw
         aliases: [customField9]
       custom_field10:
         description: Filter on custom field 10 (C(customField10)).
-        type: str
+        type: raw
         aliases: [customField10]
       all_phones:
         description: Set to V(true) for a selection with no filter that means every phone the user can see.

@@ -491,3 +491,50 @@ def _run_flips(site, run, start_ts, end_ts):
     for ts, state in ((run[0], 'unlocked'), (run[1], 'locked')):
         if start_ts < ts <= end_ts:
             yield datetime.fromtimestamp(ts, site.zone), state
+
+
+# --- scheduling the transitions (the timers and AWX schedules) ----------------------------------------------------
+
+# The two transitions of every office day, each run by a shipped playbook:
+# (state from then on, short name, playbook, index of its time in Site.weekly's (opens, closes), description).
+TRANSITIONS = (
+    ('locked', 'lock', 'imagicle.phonelock.nightly_lock', 1, 'Lock the phones of site %s at closing time'),
+    ('unlocked', 'unlock', 'imagicle.phonelock.morning_unlock', 0, 'Unlock the phones of site %s at opening time'),
+)
+
+
+def parse_sites(sites, defaults=None, limit=None):
+    """Validate every site, also those ``limit`` leaves out, and return the Sites that ``limit`` names, in their given
+    order. ``limit`` None or empty means every site; a name that is not a site's is an error."""
+    if not _is_list(sites):
+        raise SiteError('the sites must be a list, got %s' % type(sites).__name__)
+    if defaults is not None and not isinstance(defaults, dict):
+        raise SiteError('the defaults must be a dict, got %s' % type(defaults).__name__)
+    parsed = []
+    for index, raw in enumerate(sites):
+        site = parse_site(raw, defaults, where='office_hours_sites[%d]' % index)
+        if any(other.name == site.name for other in parsed):
+            raise SiteError('office_hours_sites[%d]: the site name %r is used twice' % (index, site.name))
+        parsed.append(site)
+    if limit is None:
+        return parsed
+    if not _is_list(limit):
+        raise SiteError('limit must be a list of site names, got %s' % type(limit).__name__)
+    for name in limit:
+        if not isinstance(name, str):
+            raise SiteError('limit must be a list of site names, got the %s %r' % (type(name).__name__, name))
+    names = [site.name for site in parsed]
+    unknown = [name for name in limit if name not in names]
+    if unknown:
+        raise SiteError('limit names sites that are not in the sites: %s (the sites are: %s)'
+                        % (', '.join(unknown), ', '.join(names) or 'none'))
+    return [site for site in parsed if not limit or site.name in limit]
+
+
+def group_by_time(times):
+    """[(time, [weekdays])] for {weekday: time}: the days that share a time together, sorted, groups ordered by
+    their first weekday."""
+    by_time = {}
+    for day, at in sorted(times.items()):
+        by_time.setdefault(at, []).append(day)
+    return sorted(by_time.items(), key=lambda item: item[1][0])

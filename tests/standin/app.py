@@ -147,16 +147,18 @@ class StandinApp:  # pylint: disable=too-few-public-methods  # a WSGI callable
     # ---- the Phone Lock API -------------------------------------------------------------------------------
 
     def _serve_api(self, request: Request, path: str, raw: bytes) -> Response:
-        fault = self.journal.next_fault()  # taken on arrival, so faults go to requests in the order they came in
+        received = time.time()
+        pairs = parse_query(raw)
+        args = [[key, value] for key, value, dummy in pairs]
+        fault = self.journal.next_fault(args)  # taken on arrival, so faults go to requests in the order they came in
         header = request.headers.get("Authorization")
         account = self.directory.authenticate(header)
-        pairs = parse_query(raw)
         request.environ["standin.user"] = account.username if account else None  # for the access log
         entry = {
             "method": request.method, "path": path, "query_string": raw.decode("utf-8", "backslashreplace"),
-            "args": [[key, value] for key, value, dummy in pairs], "user": account.username if account else None,
+            "args": args, "user": account.username if account else None,
             "authorization": header is not None, "status": None, "matched": None, "changed": None,
-            "fault": fault.kind if fault else None, "host": request.headers.get("Host"),
+            "fault": fault.kind if fault else None, "host": request.headers.get("Host"), "received": round(received, 3),
         }
         if self.latency:
             time.sleep(self.latency)

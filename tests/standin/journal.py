@@ -8,7 +8,7 @@ from collections import deque
 from dataclasses import asdict, dataclass
 
 FAULT_KINDS = ("status", "delay", "reset", "empty", "redirect")
-FAULT_KEYS = frozenset({"count", "kind", "status", "retry_after", "body", "content_type", "delay", "location"})
+FAULT_KEYS = frozenset({"count", "kind", "status", "retry_after", "body", "content_type", "delay", "location", "match"})
 MAX_FAULT_COUNT = 10_000
 MAX_FAULT_DELAY = 300.0
 
@@ -26,9 +26,14 @@ class Fault:  # pylint: disable=too-many-instance-attributes
     content_type: str | None = None
     delay: float = 0.0
     location: str | None = None
+    match: dict | None = None
 
     def to_json(self) -> dict:
         return asdict(self)
+
+    def applies_to(self, args: list) -> bool:
+        """Whether a request with these decoded query pairs takes this fault: every pair of match is among them."""
+        return self.match is None or all([key, value] in args for key, value in self.match.items())
 
 
 def _number(spec: dict, key: str, default, bounds: tuple, integer: bool):
@@ -93,7 +98,16 @@ def parse_fault(spec: object) -> tuple[int, Fault]:
     location = _text(spec, "location")
     if (kind == "redirect") != bool(location):
         raise FaultError("a redirect fault needs a location, and only a redirect fault takes one")
-    return count, Fault(kind, status, retry_after, body, content_type, delay, location)
+    return count, Fault(kind, status, retry_after, body, content_type, delay, location, _match(spec))
+
+
+def _match(spec: dict) -> dict | None:
+    match = spec.get("match")
+    if match is None:
+        return None
+    if not isinstance(match, dict) or not match or not all(isinstance(value, str) for value in match.values()):
+        raise FaultError("match must be a non-empty object of query parameter names and decoded values (strings)")
+    return dict(match)
 
 
 class Journal:
@@ -124,9 +138,14 @@ class Journal:
         with self.lock:
             self._faults.extend([fault] * count)
 
-    def next_fault(self) -> Fault | None:
+    def next_fault(self, args: list) -> Fault | None:
+        """Take the first queued fault that applies to a request with these decoded query pairs ([key, value] lists)."""
         with self.lock:
-            return self._faults.popleft() if self._faults else None
+            for index, fault in enumerate(self._faults):
+                if fault.applies_to(args):
+                    del self._faults[index]
+                    return fault
+            return None
 
     def faults(self) -> list[dict]:
         with self.lock:

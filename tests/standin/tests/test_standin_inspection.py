@@ -58,7 +58,7 @@ def test_request_log_records_what_was_sent(standin):
         "seq": 1, "method": "PUT", "path": "/fw/Apps/StoneLock/WebAPI/Phones/Lock",
         "query_string": "department=R%26D&customField1=Milano", "args": [["department", "R&D"], ["customField1", "Milano"]],
         "user": "api-admin", "authorization": True, "status": 200, "matched": rnd_milano,
-        "changed": log[0]["changed"], "fault": None, "host": host,
+        "changed": log[0]["changed"], "fault": None, "host": host, "received": log[0]["received"],
     }
     assert log[1]["query_string"] == "customField6=%E7%94%B0%E4%B8%AD+%E7%94%B1%E7%B4%80"
     assert log[1]["args"] == [["customField6", "田中 由紀"]]
@@ -170,6 +170,33 @@ def test_any_non_inspection_request_consumes_a_fault(standin):
     assert requests.get(standin.base_url + "/nowhere", timeout=10).status_code == 404
 
 
+def test_received_is_the_arrival_time(standin):
+    before = time.time()
+    standin.fault(kind="delay", delay=0.5)
+    standin.api("Lock", "customField1=Roma")
+    standin.api("Lock", "customField1=Roma")
+    first, second = standin.log()
+    # Taken on arrival, not on completion: the first request arrived 0.5 s before it was answered.
+    assert before - 0.01 <= first["received"] <= second["received"] - 0.5
+
+
+def test_match_faults_only_the_requests_it_names(standin):
+    standin.fault(kind="status", status=503, count=2, match={"department": "R&D"})
+    standin.fault(kind="status", status=500)
+    statuses = [standin.api("Lock", query).status_code for query in (
+        "department=Sales", "customField1=Roma&department=R%26D", "department=r%26d", "department=Sales",
+        "department=R%26D&customField1=X", "department=R%26D")]
+    # Sales takes the unmatched 500 queued after the matched faults; only R&D (decoded, exact case) takes the 503s.
+    assert statuses == [500, 503, 200, 200, 503, 200]
+    assert standin.inspect("GET", "faults").json() == {"faults": []}
+
+
+def test_match_fault_is_kept_until_a_request_matches(standin):
+    standin.fault(kind="reset", match={"department": "IT"})
+    assert standin.api("Lock", "department=Sales").status_code == 200
+    assert [fault["match"] for fault in standin.inspect("GET", "faults").json()["faults"]] == [{"department": "IT"}]
+
+
 def test_delete_faults_clears_the_queue(standin):
     standin.fault(status=500, count=5)
     assert standin.inspect("DELETE", "faults").status_code == 200
@@ -185,6 +212,9 @@ def test_delete_faults_clears_the_queue(standin):
     {"kind": "status", "status": 99},
     {"kind": "status", "count": 0},
     {"kind": "reset", "status": 500},
+    {"kind": "reset", "match": {}},
+    {"kind": "reset", "match": "department=IT"},
+    {"kind": "reset", "match": {"department": 1}},
     "not an object",
 ])
 def test_bad_fault_specs_are_refused(standin, spec):

@@ -77,7 +77,8 @@ def test_retry_after_too_long_stops_retrying(http):
     http.reply(503, '', {'Retry-After': '3600'})
     with pytest.raises(api.PhoneLockError) as info:
         client().put(URL)
-    assert str(info.value).endswith('The server asked to retry after 3600 s, longer than the 120 s this module waits.')
+    assert str(info.value) == ('PUT %s failed: HTTP 503 Service Unavailable: the server asked to retry after 3600 s, longer than the '
+                               '120 s this module waits. Run the task again later.' % URL)
     assert (len(http.sent), http.sleeps) == (1, [])
 
 
@@ -135,8 +136,10 @@ def test_basic_header_is_utf8():
 
 @pytest.mark.parametrize('url, secrets', [
     ('https://ucx.example.com', []),
-    ('https://admin:pw@ucx.example.com', ['pw', 'admin:pw']),
+    ('https://admin:pw@ucx.example.com', ['admin:pw', 'pw']),
     ('https://token@ucx.example.com', ['token']),
+    ('https://admin:p/w?x#y@ucx.example.com', ['admin:p/w?x#y', 'p/w?x#y']),
+    ('admin:pw@ucx.example.com', ['admin:pw', 'pw']),
     ('https://[::1', []),
 ])
 def test_url_secrets(url, secrets):

@@ -61,4 +61,4 @@ def test_selection_problems(sel, problems):
 
 def test_query_length_limit_is_on_the_encoded_form():
     assert selection.selection_problems(dict(department='x' * 2037)) == []
-    assert selection.selection_problems(dict(department='x' * 2038))[0].startswith('the encoded filters are 2049 characters long')
+    assert selection.selection_problems(dict(department='x' * 2038))[0].startswith('the encoded filters (department) are 2049 characters long')

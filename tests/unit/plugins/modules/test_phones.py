@@ -107,9 +107,15 @@ def test_check_mode_sends_nothing_and_reports_change(http, run):
     (dict(department='Sales', username='a:b'), "username must be a non-empty UCX Suite user name without ':' (HTTP Basic cannot carry it)."),
     (dict(department='Sales', ca_path='/nonexistent/ca.pem'),
      'ca_path /nonexistent/ca.pem is not a file: give a PEM bundle of the CA that signed the server certificate.'),
-    (dict(department='x' * 2100), 'the encoded filters are 2111 characters long'),
-    (dict(department='é' * 400), 'the encoded filters are 2411 characters long; servers on IIS refuse query strings over 2048 by '
-                                 'default. Use shorter filter values.'),
+    (dict(department='x' * 2100), 'the encoded filters (department) are 2111 characters long'),
+    (dict(department='é' * 400, custom_field2='B'),
+     'the encoded filters (department, custom_field2) are 2426 characters long; servers on IIS refuse query strings over 2048 by '
+     'default. Use shorter filter values.'),
+    (dict(department=['Sales', 'IT']), 'department must be a string, not a list ([\'Sales\', \'IT\']): quote the value in YAML'),
+    (dict(department=True), 'department must be a string, not a boolean (True): quote the value in YAML (for example "100" or '
+                            '"yes") so that it is sent exactly as written.'),
+    (dict(custom_field3=100), 'custom_field3 must be a string, not a number (100)'),
+    (dict(selections=[dict(department={'a': 'b'})]), "selections[0]: department must be a string, not a dictionary ({'a': 'b'})"),
 ])
 def test_bad_input_is_refused_before_any_request(http, run, args, message, check_mode):
     code, result, dummy = run(dict(args, state='locked'), check_mode=check_mode)
@@ -118,12 +124,20 @@ def test_bad_input_is_refused_before_any_request(http, run, args, message, check
     assert message in result['msg']
 
 
-def test_credentials_in_url_are_refused_without_echoing_them(http, run):
-    code, result, raw = run(dict(state='locked', department='Sales', url='https://admin:TopSecret9@ucx.example.com'))
+@pytest.mark.parametrize('url', [
+    'https://admin:TopSecret9@ucx.example.com',
+    'https://admin:Top/Secret9@ucx.example.com',  # urlsplit ends the netloc at '/': a "port" of 'Top' before the fix
+    'https://admin:2020/TopSecret9@ucx.example.com',  # ... or a valid port 2020 and host 'admin'
+    'https://admin:Top?Secret9#x@ucx.example.com',
+    'admin:TopSecret9@ucx.example.com',
+])
+def test_credentials_in_url_are_refused_without_echoing_them(http, run, url):
+    code, result, raw = run(dict(state='locked', department='Sales', url=url))
     assert code == 1
     assert http.sent == []
-    assert result['msg'] == 'url must not contain credentials; give them in username and password.'
-    assert 'TopSecret9' not in raw
+    assert result['msg'] == 'url must not contain credentials (user:password@); give them in username and password.'
+    for piece in ('TopSecret9', 'Secret9', 'Top'):
+        assert piece not in raw
 
 
 def test_every_problem_is_reported_at_once(http, run):

@@ -1,0 +1,260 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) imagicle.phonelock contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+name: office_hours_rrules
+short_description: The AWX schedules that lock and unlock each office_hours site at its transition times
+version_added: 1.0.0
+author:
+  - imagicle.phonelock contributors (@imagicle-phonelock)
+description:
+  - Turns the sites of the C(imagicle.phonelock.office_hours) role into AWX schedule specifications, two for each
+    site. The C(lock) schedule runs at each office day's closing time, the C(unlock) schedule at each office day's
+    opening time, in the site's time zone. The AWX sibling of the C(imagicle.phonelock.office_hours_timers) filter.
+  - Each C(rrule) is written in the form the AWX API takes, C(DTSTART;TZID=ZONE:YYYYMMDDTHHMMSS) (the site's local
+    wall-clock time, neither C(Z) nor an offset) followed by one or more C(RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=...)
+    parts, so the schedule keeps its local time across daylight-saving changes.
+  - It holds only what AWX accepts, in AWX's own reading (python-dateutil). Weekly rules with C(INTERVAL=1), weekday
+    names without numeric prefixes, whole minutes. There is no C(EXDATE), C(RDATE), C(EXRULE), C(COUNT) or C(UNTIL),
+    so the schedules never end.
+  - Office days that share a time are one C(RRULE). When office days have different times (C(hours)), the schedule
+    holds one C(RRULE) per distinct time, each with its C(BYHOUR) and C(BYMINUTE), under a single C(DTSTART). So there
+    is always exactly one schedule per site and transition. Several C(RRULE) parts in one rrule need AWX 21.0 or later.
+  - C(DTSTART) is the first of these times on or after O(start), in the site's local calendar, so python-dateutil
+    and AWX agree on the first run.
+  - Closed dates (holidays) are not in the schedules. The schedules run on every office day; the role's run checks
+    the closed dates and leaves the phones locked on a closed day.
+  - Daylight-saving time. A time in the repeated hour of an autumn change runs once, at its first occurrence, as the
+    role's calendar has it. A time in the hour skipped by a spring change (C(02:30) on the spring Sunday of
+    C(Europe/Rome)) does not exist on that one day. python-dateutil reads it with the offset before the change
+    (C(03:30) on the new clock), and AWX skips that run, because it never schedules a nonexistent local time.
+    The role's calendar makes that transition happen when the clock jumps (C(03:00)). A weekly rule cannot add that one
+    run without C(RDATE), which AWX refuses, so that day the site's phones change state at its next transition,
+    or at the next run of C(imagicle.phonelock.reconcile) when one is scheduled. Only times in the skipped hour are
+    affected (between C(02:00) and C(03:00) in most zones), only on that one day a year.
+  - Every site is validated, also those that O(limit) leaves out. A problem fails the filter with a message that
+    names the site and the field.
+positional: start, defaults, limit
+options:
+  _input:
+    description: The sites, in the format of the role variable C(office_hours_sites).
+    type: list
+    elements: dict
+    required: true
+  start:
+    description:
+      - The local date the schedules start on, C(YYYY-MM-DD) (a YAML date works too). Each schedule's C(DTSTART) is
+        the first office day on or after it, in each site's own calendar.
+      - Required, with no default such as today, so that the same sites always give the same rrules. Keep the same
+        date on every run and M(awx.awx.schedule) changes a schedule only when its site's office hours change.
+      - A date in the past is fine; AWX runs a schedule first at its next occurrence after now.
+    type: str
+    required: true
+  defaults:
+    description: The role-wide site defaults, in the format of the role variable C(office_hours_defaults).
+    type: dict
+  limit:
+    description:
+      - Return only the schedules of these sites. An empty list or no value returns the schedules of every site.
+      - Naming a site that is not among the sites is an error.
+    type: list
+    elements: str
+'''
+
+EXAMPLES = r'''
+- name: Show the AWX schedules of a site open Monday to Friday, 08:00 to 18:00
+  vars:
+    sites:
+      - name: roma
+        timezone: Europe/Rome
+        selections: [{custom_field1: Roma}]
+  ansible.builtin.debug:
+    msg: "{{ sites | imagicle.phonelock.office_hours_rrules('2026-11-30') }}"
+  # [{"site": "roma", "transition": "lock", "state": "locked", "playbook": "imagicle.phonelock.nightly_lock",
+  #   "timezone": "Europe/Rome", "name": "imagicle-phonelock-roma-lock",
+  #   "description": "Lock the phones of site roma at closing time",
+  #   "rrule": "DTSTART;TZID=Europe/Rome:20261130T180000 RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=MO,TU,WE,TH,FR",
+  #   "times": [{"days": ["mon", "tue", "wed", "thu", "fri"], "time": "18:00"}]},
+  #  {"site": "roma", "transition": "unlock", "state": "unlocked", "playbook": "imagicle.phonelock.morning_unlock",
+  #   "timezone": "Europe/Rome", "name": "imagicle-phonelock-roma-unlock",
+  #   "description": "Unlock the phones of site roma at opening time",
+  #   "rrule": "DTSTART;TZID=Europe/Rome:20261130T080000 RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=MO,TU,WE,TH,FR",
+  #   "times": [{"days": ["mon", "tue", "wed", "thu", "fri"], "time": "08:00"}]}]
+
+- name: Office days with different times give one RRULE per time
+  vars:
+    sites:
+      - name: milano
+        timezone: Europe/Rome
+        selections: [{custom_field1: Milano}]
+        days: [mon, tue, wed, thu, fri, sat]
+        opens: "08:00"
+        closes: "19:00"
+        hours: {sat: {opens: "09:00", closes: "13:00"}}
+  ansible.builtin.debug:
+    msg: "{{ (sites | imagicle.phonelock.office_hours_rrules('2026-11-30'))[0].rrule }}"
+  # One line, broken here at its spaces:
+  #   DTSTART;TZID=Europe/Rome:20261130T190000
+  #   RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=MO,TU,WE,TH,FR;BYHOUR=19;BYMINUTE=0
+  #   RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=SA;BYHOUR=13;BYMINUTE=0
+
+- name: One AWX schedule per site and transition, each running its own site only
+  awx.awx.schedule:
+    name: "{{ item.name }}"
+    description: "{{ item.description }}"
+    unified_job_template: "{{ 'Lock phones' if item.state == 'locked' else 'Unlock phones' }}"
+    rrule: "{{ item.rrule }}"
+    extra_data:
+      office_hours_limit: ["{{ item.site }}"]
+    state: present
+  loop: "{{ office_hours_sites | imagicle.phonelock.office_hours_rrules(start='2026-11-30', defaults=office_hours_defaults) }}"
+  loop_control:
+    label: "{{ item.name }}"
+'''
+
+RETURN = r'''
+_value:
+  description:
+    - Two schedules for each site (a site has at least one office day), sites in their given order, for each site
+      the C(lock) schedule first.
+  type: list
+  elements: dict
+  contains:
+    site:
+      description: The site's name.
+      type: str
+      sample: milano
+    transition:
+      description: Which transition the schedule runs, at closing time (V(lock)) or at opening time (V(unlock)).
+      type: str
+      choices: [lock, unlock]
+      sample: lock
+    state:
+      description: What the schedule's run does to the site's phones.
+      type: str
+      choices: [locked, unlocked]
+      sample: locked
+    playbook:
+      description: The shipped playbook that does it, for the job template the schedule launches.
+      type: str
+      choices: [imagicle.phonelock.nightly_lock, imagicle.phonelock.morning_unlock]
+      sample: imagicle.phonelock.nightly_lock
+    timezone:
+      description: The site's IANA time zone, the C(TZID) of the rrule.
+      type: str
+      sample: Europe/Rome
+    name:
+      description:
+        - A schedule name, C(imagicle-phonelock-SITE-lock) or C(imagicle-phonelock-SITE-unlock), the same as the
+          systemd timers of the role. It depends on the site and the transition only, so changed office hours update
+          the schedule of that name.
+      type: str
+      sample: imagicle-phonelock-milano-lock
+    description:
+      description: A one-line description for the schedule.
+      type: str
+      sample: Lock the phones of site milano at closing time
+    rrule:
+      description:
+        - The schedule's rrule, C(DTSTART;TZID=...) then, separated by spaces, one C(RRULE) per distinct time.
+        - With a single time the C(RRULE) has no C(BYHOUR) or C(BYMINUTE) (the time is C(DTSTART)'s); with several,
+          every C(RRULE) has both.
+      type: str
+      sample: "DTSTART;TZID=Europe/Rome:20261130T180000 RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=MO,TU,WE,TH,FR"
+    times:
+      description: The local times of the schedule, the office days that share each one, ordered by their first weekday.
+      type: list
+      elements: dict
+      sample: [{"days": ["mon", "tue", "wed", "thu", "fri"], "time": "19:00"}, {"days": ["sat"], "time": "13:00"}]
+      contains:
+        days:
+          description: The office days, C(mon) to C(sun).
+          type: list
+          elements: str
+        time:
+          description: The local time, C(HH:MM).
+          type: str
+'''
+
+import re
+from datetime import date, datetime, timedelta
+
+from ansible.errors import AnsibleFilterError
+from ansible.module_utils.common.text.converters import to_text
+
+from ansible_collections.imagicle.phonelock.plugins.plugin_utils.office_hours import (
+    TRANSITIONS, WEEKDAYS, SiteError, group_by_time, parse_sites,
+)
+
+NAME_PREFIX = 'imagicle-phonelock'
+RRULE_WEEKDAYS = ('MO', 'TU', 'WE', 'TH', 'FR', 'SA', 'SU')
+_DATE = re.compile(r'[0-9]{4}-[0-9]{2}-[0-9]{2}\Z')
+_START_TEXT = 'the local date the schedules start on, YYYY-MM-DD (for example 2026-11-30)'
+
+
+def _parse_start(value):
+    if value is None or value == '':
+        raise AnsibleFilterError('office_hours_rrules: start is required: %s' % _START_TEXT)
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return date(value.year, value.month, value.day)  # a plain date, whatever subclass YAML gave
+    if isinstance(value, str) and _DATE.match(value.strip()):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    shown = repr(value) if isinstance(value, str) else '%s (%s)' % (value, type(value).__name__)
+    raise AnsibleFilterError('office_hours_rrules: start %s is not a date: use %s' % (shown, _START_TEXT))
+
+
+def rrule(timezone, times, start):
+    """AWX's rrule for {weekday: time} in an IANA zone: DTSTART at the first of the times on or after the local date
+    ``start``, then one weekly RRULE per distinct time (with BYHOUR and BYMINUTE when there are several)."""
+    groups = group_by_time(times)
+    try:
+        first = min(datetime.combine(start + timedelta(days=(day - start.weekday()) % 7), at) for day, at in times.items())
+    except OverflowError:
+        raise AnsibleFilterError('office_hours_rrules: start %s is too late: the schedules would start after 9999-12-31'
+                                 % start.isoformat()) from None
+    # Formatted by hand: strftime does not zero-pad years before 1000 on every platform.
+    parts = ['DTSTART;TZID=%s:%04d%02d%02dT%02d%02d00' % (timezone, first.year, first.month, first.day, first.hour, first.minute)]
+    for at, days in groups:
+        rule = 'RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=%s' % ','.join(RRULE_WEEKDAYS[day] for day in days)
+        if len(groups) > 1:
+            rule += ';BYHOUR=%d;BYMINUTE=%d' % (at.hour, at.minute)
+        parts.append(rule)
+    return ' '.join(parts)
+
+
+def office_hours_rrules(sites, start=None, defaults=None, limit=None):
+    """The AWX schedule specifications of the sites (see DOCUMENTATION)."""
+    first_day = _parse_start(start)
+    try:
+        selected = parse_sites(sites, defaults, limit)
+    except SiteError as exc:
+        raise AnsibleFilterError('office_hours_rrules: %s' % to_text(exc)) from None
+
+    schedules = []
+    for site in selected:
+        for state, transition, playbook, end, description in TRANSITIONS:
+            times = dict((day, hours[end]) for day, hours in site.weekly.items())
+            schedules.append(dict(
+                site=site.name,
+                transition=transition,
+                state=state,
+                playbook=playbook,
+                timezone=site.timezone,
+                name='%s-%s-%s' % (NAME_PREFIX, site.name, transition),
+                description=description % site.name,
+                rrule=rrule(site.timezone, times, first_day),
+                times=[dict(days=[WEEKDAYS[day] for day in days], time=at.strftime('%H:%M')) for at, days in group_by_time(times)],
+            ))
+    return schedules
+
+
+class FilterModule(object):
+    def filters(self):
+        return {'office_hours_rrules': office_hours_rrules}

@@ -1,0 +1,220 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) imagicle.phonelock contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""What the reliability suites share: the stand-in server, the secrets to look for, and running Ansible as users do.
+
+Every suite is a script that writes its figures to .build/reliability/<suite>.json and exits non-zero when a
+check fails; tests/reliability/run.py runs them and prints the figures table.
+"""
+
+import base64
+import json
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from urllib.parse import quote
+
+import requests
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+OUTPUT = ROOT / ".build" / "reliability"
+STANDIN_DIR = ROOT / "tests" / "standin"
+sys.path.insert(0, str(STANDIN_DIR))
+import launch  # noqa: E402  pylint: disable=wrong-import-position
+
+API_PATH = "/fw/Apps/StoneLock/WebAPI/Phones/"
+USERNAME = "api-admin"
+# The stand-in's admin password: a colon (only the username may not hold one) and characters outside Latin-1.
+PASSWORD = "Adm1n:Pässwörd€2020"
+
+
+def secret_forms():
+    """Every spelling in which the credentials could leak into output: a search for the plain text alone would miss
+    the JSON-escaped password that Ansible's callbacks print, or the header value a debug log would show."""
+    credential = f"{USERNAME}:{PASSWORD}".encode("utf-8")
+    return {
+        "password": PASSWORD,
+        "password, JSON-escaped": json.dumps(PASSWORD)[1:-1],
+        "password, Python-escaped": PASSWORD.encode("unicode_escape").decode("ascii"),
+        "password, URL-encoded": quote(PASSWORD, safe=""),
+        "password, base64": base64.b64encode(PASSWORD.encode("utf-8")).decode("ascii"),
+        "Basic credential (base64 of user:password)": base64.b64encode(credential).decode("ascii"),
+    }
+
+
+def find_secrets(texts):
+    """{(source name, form): occurrences} over {source name: text}; empty when nothing leaked."""
+    found = {}
+    for source, text in texts.items():
+        for form, secret in secret_forms().items():
+            hits = text.count(secret)
+            if hits:
+                found[(source, form)] = hits
+    return found
+
+
+def read_tree(folder):
+    """{relative path: text} of every file under folder (bytes decoded leniently, so nothing is skipped)."""
+    return {str(path.relative_to(folder)): path.read_bytes().decode("utf-8", "replace")
+            for path in sorted(Path(folder).rglob("*")) if path.is_file()}
+
+
+class StandIn:
+    """The stand-in server as a context manager, with its inspection API (tests/standin/README.md)."""
+
+    def __init__(self, workdir, *options, host="127.0.0.1"):
+        self.workdir = Path(workdir)
+        self.options = ["--host", host, *options]
+        self.host = host
+        self.tls = "--tls-dir" in options
+        self.process = None
+        self.port = None
+
+    def __enter__(self):
+        self.process, self.port = launch.start(self.workdir, *self.options)
+        return self
+
+    def __exit__(self, *exc):
+        launch.stop(self.process)
+
+    @property
+    def url(self):
+        """The base URL users configure (scheme, host, port; the module appends the API path)."""
+        return f"{'https' if self.tls else 'http'}://{self.host}:{self.port}"
+
+    @property
+    def ca_path(self):
+        return str(self.workdir / "ca.pem") if self.tls else None
+
+    def inspect(self, method, name, payload=None):
+        reply = requests.request(method, f"{self.url}/_standin/{name}", json=payload, timeout=30,
+                                 verify=self.ca_path if self.tls else True)
+        reply.raise_for_status()
+        return reply.json()
+
+    def reset(self):
+        self.inspect("POST", "reset")
+
+    def log(self):
+        return self.inspect("GET", "requests")["requests"]
+
+    def phones(self):
+        return self.inspect("GET", "phones")["phones"]
+
+    def fault(self, **spec):
+        return self.inspect("POST", "faults", spec)
+
+
+def ansible_env(**extra):
+    """The environment for ansible-playbook: the built collection (make install) and Ansible's state inside the
+    project, as the Makefile sets them, so a suite also works when run by hand."""
+    env = dict(os.environ)
+    env.setdefault("ANSIBLE_COLLECTIONS_PATH", str(ROOT / ".build" / "collections"))
+    env.setdefault("ANSIBLE_HOME", str(ROOT / ".cache" / "ansible-home"))
+    env.setdefault("ANSIBLE_LOCAL_TEMP", str(ROOT / ".cache" / "ansible-tmp"))
+    env.setdefault("ANSIBLE_REMOTE_TEMP", str(ROOT / ".cache" / "ansible-tmp"))
+    env["ANSIBLE_NOCOLOR"] = "1"
+    env["ANSIBLE_FORCE_COLOR"] = "0"
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env.update(extra)
+    return env
+
+
+def credentials_env(standin):
+    """The credential as an AWX credential type injects it: environment variables the module falls back on."""
+    env = {"IMAGICLE_URL": standin.url, "IMAGICLE_USERNAME": USERNAME, "IMAGICLE_PASSWORD": PASSWORD}
+    if standin.tls:
+        env["IMAGICLE_VALIDATE_CERTS"] = "true"
+    return env
+
+
+# localhost runs the modules with this interpreter: interpreter discovery would find a pyenv shim that fails.
+INVENTORY = f"localhost ansible_connection=local ansible_python_interpreter={sys.executable}\n"
+
+
+def run_playbook(playbook, *args, env=None, timeout=900):
+    """ansible-playbook on localhost; returns the CompletedProcess with text stdout and stderr."""
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    inventory = OUTPUT / "inventory"
+    # Concurrent runs (the load test) share this file: replace it atomically, and only when it differs.
+    if not inventory.exists() or inventory.read_text(encoding="utf-8") != INVENTORY:
+        partial = OUTPUT / f"inventory.{os.getpid()}.{threading.get_ident()}"
+        partial.write_text(INVENTORY, encoding="utf-8")
+        partial.replace(inventory)
+    command = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(inventory), str(playbook), *args]
+    return subprocess.run(command, env=ansible_env(**(env or {})), capture_output=True, text=True,
+                          errors="replace", timeout=timeout, check=False)
+
+
+def run_with_runner(playbook, workdir, extravars=None, envvars=None, timeout=900):
+    """Run a playbook as AWX runs a job: ansible-runner with a private data dir (env/envvars holding the credential's
+    injected variables, env/extravars, inventory/, project/). Returns (rc, {artifact path: text}).
+
+    --omit-env-files as AWX does (its AWX_RUNNER_OMIT_ENV_FILES setting, on by default): without it the runner
+    copies the whole job environment, injected password included, into artifacts/<ident>/command.
+    """
+    private = Path(workdir)
+    for folder in ("env", "inventory", "project"):
+        (private / folder).mkdir(parents=True, exist_ok=True)
+    (private / "project" / Path(playbook).name).write_text(Path(playbook).read_text(encoding="utf-8"), encoding="utf-8")
+    (private / "inventory" / "hosts").write_text(INVENTORY, encoding="utf-8")
+    env = {key: value for key, value in ansible_env().items() if key.startswith("ANSIBLE_")}
+    env.update(envvars or {})
+    (private / "env" / "envvars").write_text(yaml.safe_dump(env, allow_unicode=True), encoding="utf-8")
+    (private / "env" / "extravars").write_text(yaml.safe_dump(extravars or {}, allow_unicode=True), encoding="utf-8")
+    command = [str(Path(sys.executable).parent / "ansible-runner"), "run", str(private), "-p", Path(playbook).name,
+               "--ident", "job", "--omit-env-files"]
+    done = subprocess.run(command, env=ansible_env(), capture_output=True, text=True, errors="replace",
+                          timeout=timeout, check=False)
+    texts = read_tree(private / "artifacts")
+    # artifacts/<ident>/command is the runner's record of the job's inputs: the command line and the environment it
+    # was given, so the injected password is in it exactly as in env/envvars. AWX deletes the private data dir after
+    # the job and never shows this file; job output is stdout and the job events. Check that it stays private (0600)
+    # and leave it out of the scan, like env/envvars.
+    command = private / "artifacts" / "job" / "command"
+    if command.exists():
+        mode = command.stat().st_mode & 0o777
+        if mode != 0o600:
+            raise AssertionError(f"{command} holds the job environment but has mode {mode:o}, not 600")
+        texts.pop("job/command", None)
+    texts["runner stdout"] = done.stdout
+    texts["runner stderr"] = done.stderr
+    return done.returncode, texts
+
+
+# How every playbook of the suites is run for the secrets check (its tasks carry no_log: false themselves).
+MODES = ("-vvvv", "ANSIBLE_DEBUG=1", "ansible-runner")
+
+
+def run_modes(playbook, workdir, extravars, envvars, timeout=900):
+    """Run playbook once per mode in MODES with the same extra vars and credential environment.
+
+    Returns [{"mode", "rc", "texts": {source: text}}]: stdout and stderr, or the runner's artifacts. Extra vars go in
+    a JSON file (-e @file) for ansible-playbook and in env/extravars for the runner, as AWX passes them.
+    """
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    extra_file = workdir / "extravars.json"
+    extra_file.write_text(json.dumps(extravars, ensure_ascii=False), encoding="utf-8")
+    runs = []
+    for mode in MODES:
+        if mode == "ansible-runner":
+            rc, texts = run_with_runner(playbook, workdir / "runner", extravars, envvars, timeout=timeout)
+        else:
+            env = dict(envvars, **({"ANSIBLE_DEBUG": "1"} if mode == "ANSIBLE_DEBUG=1" else {}))
+            done = run_playbook(playbook, "-vvvv", "-e", f"@{extra_file}", env=env, timeout=timeout)
+            rc, texts = done.returncode, {"stdout": done.stdout, "stderr": done.stderr}
+        runs.append({"mode": mode, "rc": rc, "texts": texts})
+    return runs
+
+
+def write_figures(suite, figures):
+    """Store a suite's figures for run.py; also print them, so a suite run by hand shows its result."""
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    (OUTPUT / f"{suite}.json").write_text(json.dumps(figures, indent=2, ensure_ascii=False), encoding="utf-8")
+    print(json.dumps(figures, indent=2, ensure_ascii=False))

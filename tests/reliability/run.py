@@ -1,0 +1,102 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) imagicle.phonelock contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Run the reliability suites and print the figures table (make reliability; make test runs a smaller load).
+
+Each suite is its own process, so one that fails still leaves the others' figures. The table is also written to
+.build/reliability/figures.md, which is what the README's "Reliability and security" section carries.
+"""
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+
+import common
+
+SUITES = ("bad_input", "faults", "load")
+
+
+def run_suite(name, args):
+    """Run one suite; returns (figures or None, exit code)."""
+    result = common.OUTPUT / f"{name}.json"
+    result.unlink(missing_ok=True)
+    print(f"\n===== reliability: {name} {' '.join(args)}", flush=True)
+    started = time.monotonic()
+    code = subprocess.run([sys.executable, str(common.ROOT / "tests" / "reliability" / f"{name}.py"), *args],
+                          check=False).returncode
+    print(f"===== reliability: {name}: exit {code} after {time.monotonic() - started:.0f} s", flush=True)
+    figures = json.loads(result.read_text(encoding="utf-8")) if result.exists() else None
+    return figures, code
+
+
+def rows(figures):
+    """The table rows: (check, what was measured, what must hold, whether it held)."""
+    bad, faults, load = (figures.get(name) or {} for name in SUITES)
+    secrets = sum(suite.get("secrets_found", 0) for suite in (bad, faults))
+    sources = sum(suite.get("secret_sources_scanned", 0) for suite in (bad, faults))
+    return [
+        ("Bad filter values (hypothesis)",
+         f"{bad.get('inputs_tried', '?')} tried: {bad.get('exact', '?')} arrived exactly, {bad.get('refused', '?')} refused, "
+         f"{bad.get('other', '?')} other", "0 other", bool(bad) and bad.get("other") == 0),
+        ("Bad arguments (types, options, URLs)",
+         f"{bad.get('argument_cases_tried', '?')} tried: {bad.get('argument_cases_refused_cleanly', '?')} refused cleanly, "
+         f"{bad.get('argument_cases_other', '?')} other", "0 other", bool(bad) and bad.get("argument_cases_other") == 0),
+        ("Faults",
+         f"{faults.get('faults_tried', '?')} tried: {faults.get('survived', '?')} survived, "
+         f"{faults.get('clean_failures', '?')} clean failures, {faults.get('false_successes', '?')} false successes",
+         "0 false successes", bool(faults) and faults.get("false_successes") == 0),
+        ("Secrets (-vvvv, ANSIBLE_DEBUG=1, no_log: false, ansible-runner)",
+         f"{secrets} found in {sources} outputs and artifacts; Authorization sent to the redirect host "
+         f"{faults.get('redirect_authorization_leaks', '?')} times", "0 found, 0 sent",
+         bool(bad) and bool(faults) and secrets == 0 and faults.get("redirect_authorization_leaks") == 0),
+        ("Load",
+         f"{load.get('applied', '?')} of {load.get('sent', '?')} requests applied; {load.get('runs', '?')} concurrent runs × "
+         f"{load.get('selections_per_run', '?')} selections, {load.get('failed_runs', '?')} failed; "
+         f"{load.get('requests_per_second', 0):.1f} requests/s, slowest run {load.get('slowest_run_s', 0):.1f} s",
+         "all applied, final state exact",
+         bool(load) and load.get("applied") == load.get("sent") and load.get("failed_runs") == 0
+         and load.get("final_state_exact") is True),
+    ]
+
+
+def table(figures):
+    lines = ["| check | measured | must hold | held |", "| --- | --- | --- | --- |"]
+    lines += [f"| {check} | {measured} | {rule} | {'yes' if held else '**NO**'} |" for check, measured, rule, held in rows(figures)]
+    cases = (figures.get("faults") or {}).get("cases") or []
+    if cases:
+        lines += ["", "| fault | expected | outcome | attempts the server saw | held |", "| --- | --- | --- | --- | --- |"]
+        # None: nothing listens there (refused, unresolvable), so no server could count attempts.
+        lines += [f"| {case['case']} | {case['expected']} | {case['outcome']} | "
+                  f"{'no server' if case['attempts_seen'] is None else case['attempts_seen']} | "
+                  f"{'yes' if case['ok'] else '**NO**'} |" for case in cases]
+    return "\n".join(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--load-runs", type=int, default=20, help="concurrent ansible-playbook runs in the load test")
+    parser.add_argument("--suites", nargs="+", choices=SUITES, default=list(SUITES))
+    options = parser.parse_args()
+    figures, failed = {}, []
+    for name in options.suites:
+        args = ["--runs", str(options.load_runs)] if name == "load" else []
+        figures[name], code = run_suite(name, args)
+        if code or figures[name] is None:
+            failed.append(name)
+    text = table(figures)
+    (common.OUTPUT / "figures.md").write_text(text + "\n", encoding="utf-8")
+    print(f"\n{text}\n")
+    held = all(row[3] for row in rows(figures)) if options.suites == list(SUITES) else True
+    if failed or not held:
+        print(f"reliability: FAILED ({', '.join(failed) or 'a figure above did not hold'})", file=sys.stderr)
+        return 1
+    print(f"reliability: every check held (table in {common.OUTPUT.relative_to(common.ROOT) / 'figures.md'})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,517 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) imagicle.phonelock contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""office_hours_rrules: the exact AWX schedules, read back with python-dateutil as AWX reads them, against the role's
+calendar across daylight-saving changes, and the errors."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import yaml
+from dateutil.parser import parserinfo
+from dateutil.rrule import rrulestr
+from dateutil.tz import datetime_exists, tzutc
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.imagicle.phonelock.plugins.filter.office_hours_rrules import FilterModule, office_hours_rrules
+from ansible_collections.imagicle.phonelock.plugins.plugin_utils.office_hours import parse_site, transitions
+
+EXAMPLE_SITES = Path(__file__).parents[4] / 'examples' / 'inventory' / 'group_vars' / 'phonelock' / 'sites.yml'
+RRULE_WEEKDAYS = ('MO', 'TU', 'WE', 'TH', 'FR', 'SA', 'SU')
+# AWX hands dateutil these names as UTC (awx/main/models/schedules.py); a TZID goes through dateutil.tz.gettz.
+AWX_TZINFOS = dict((name, tzutc()) for name in parserinfo().UTCZONE)
+
+MILANO = {
+    'name': 'milano',
+    'timezone': 'Europe/Rome',
+    'selections': [{'custom_field1': 'Milano'}],
+    'days': ['mon', 'tue', 'wed', 'thu', 'fri', 'sat'],
+    'opens': '08:00',
+    'closes': '19:00',
+    'hours': {'sat': {'opens': '09:00', 'closes': '13:00'}},
+    'closed_dates': ['2026-12-08'],
+}
+
+
+def site(name='s', timezone_name='Europe/Rome', **calendar):
+    return dict(name=name, timezone=timezone_name, selections=[{'department': 'Sales'}], **calendar)
+
+
+def rrules(sites, start='2026-11-30', defaults=None, **kwargs):
+    """{schedule name: rrule} of the filter's result."""
+    return dict((item['name'], item['rrule']) for item in office_hours_rrules(sites, start, defaults, **kwargs))
+
+
+def schedule(sites, state, start='2026-01-01', defaults=None):
+    """The rrule of the schedule for a state (of the first site)."""
+    return next(item['rrule'] for item in office_hours_rrules(sites, start, defaults) if item['state'] == state)
+
+
+# --- what AWX accepts, and how it reads it ----------------------------------------------------------------------
+
+_DTSTART = re.compile(r'DTSTART;TZID=[A-Za-z][A-Za-z0-9_+/-]*:[0-9]{8}T[0-9]{2}[0-9]{2}([0-9]{2})\Z')
+_RULE_KEYS = ('FREQ', 'INTERVAL', 'BYDAY', 'BYHOUR', 'BYMINUTE')
+
+
+def _number_problem(values, key, top):
+    if key in values and not (re.fullmatch(r'[0-9]{1,2}', values[key]) and int(values[key]) <= top):
+        return '%s=%s is not one number from 0 to %d' % (key, values[key], top)
+    return None
+
+
+def awx_problems(value):
+    """Why AWX would refuse the rrule, or it is not the weekly local-time form this collection promises; [] if none.
+
+    AWX (awx/api/serializers.py) refuses EXDATE, RDATE, a rule without INTERVAL, SECONDLY, BYDAY with a numeric prefix,
+    COUNT with UNTIL, and a naive or second DTSTART. This is stricter: only one DTSTART with a TZID and a local time
+    in whole minutes, then RRULEs made of FREQ=WEEKLY, INTERVAL=1, BYDAY and optionally BYHOUR with BYMINUTE.
+    """
+    head, *rules = value.split(' ')
+    problems = []
+    match = _DTSTART.match(head)
+    if not match:
+        problems.append('%s is not DTSTART;TZID=ZONE:YYYYMMDDTHHMMSS (local time, no Z, no offset)' % head)
+    elif match.group(1) != '00':
+        problems.append('%s has seconds' % head)
+    if not rules:
+        problems.append('no RRULE')
+    for rule in rules:
+        if not rule.startswith('RRULE:'):
+            problems.append('%s is not an RRULE' % rule)
+            continue
+        items = [item.partition('=') for item in rule[len('RRULE:'):].split(';')]
+        keys = [key for key, dummy, dummy in items]
+        values = dict((key, text) for key, dummy, text in items)
+        unknown = [key for key in keys if key not in _RULE_KEYS]
+        if unknown or len(set(keys)) != len(keys):
+            problems.append('%s: only FREQ, INTERVAL, BYDAY, BYHOUR and BYMINUTE, each once' % rule)
+        if values.get('FREQ') != 'WEEKLY':
+            problems.append('%s is not FREQ=WEEKLY' % rule)
+        if values.get('INTERVAL') != '1':
+            problems.append('%s has no INTERVAL=1' % rule)
+        days = values.get('BYDAY', '').split(',')
+        if not all(day in RRULE_WEEKDAYS for day in days) or len(set(days)) != len(days):
+            problems.append('%s: BYDAY must list weekdays MO to SU, without numeric prefixes' % rule)
+        if ('BYHOUR' in values) != ('BYMINUTE' in values):
+            problems.append('%s: BYHOUR and BYMINUTE go together' % rule)
+        problems.extend(problem for problem in (_number_problem(values, 'BYHOUR', 23), _number_problem(values, 'BYMINUTE', 59)) if problem)
+    return problems
+
+
+def read_back(value):
+    """The rrule as AWX reads it (Schedule.rrulestr): dateutil's rrulestr as a set, TZID through dateutil.tz.gettz."""
+    return rrulestr(value, tzinfos=AWX_TZINFOS, forceset=True)
+
+
+def expand(value, first, last):
+    """dateutil's occurrences between two aware instants, both included, as aware datetimes in dateutil's zone."""
+    return read_back(value).between(first, last, inc=True)
+
+
+def awx_runs(value, first, last):
+    """The occurrences AWX launches: it never schedules a local time that does not exist, it skips to the next
+    (Schedule.update_computed_fields: "skip imaginary dates, like 2:30 on DST boundaries")."""
+    return [occurrence for occurrence in expand(value, first, last) if datetime_exists(occurrence)]
+
+
+def role_flips(raw, state, first, last, defaults=None):
+    """The instants at which the role's calendar flips to ``state``."""
+    return [flip for flip, flipped in transitions(parse_site(raw, defaults), first, last) if flipped == state]
+
+
+def stamps(instants):
+    return [instant.timestamp() for instant in instants]
+
+
+def wall(occurrence):
+    return occurrence.replace(tzinfo=None)
+
+
+def closed_days(raw, defaults=None):
+    """The local dates the site's closed_dates and the defaults' name, expanded from their ranges."""
+    days = set()
+    for item in list((defaults or {}).get('closed_dates') or []) + list(raw.get('closed_dates') or []):
+        first, dummy, last = str(item).partition('..')
+        day, end = date.fromisoformat(first), date.fromisoformat(last or first)
+        while day <= end:
+            days.add(day)
+            day += timedelta(days=1)
+    return days
+
+
+@pytest.mark.parametrize('value, problem', [
+    ('DTSTART:20261130T170000Z RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=MO', 'is not DTSTART;TZID=ZONE'),
+    ('DTSTART;TZID=Europe/Rome:20261130T180000+0100 RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=MO', 'is not DTSTART;TZID=ZONE'),
+    ('DTSTART;TZID=Europe/Rome:20261130T180030 RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=MO', 'has seconds'),
+    ('DTSTART;TZID=Europe/Rome:20261130T180000', 'no RRULE'),
+    ('DTSTART;TZID=Europe/Rome:20261130T180000 DTSTART;TZID=Europe/Rome:20261201T180000 RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=MO',
+     'is not an RRULE'),
+    ('DTSTART;TZID=Europe/Rome:20261130T180000 RRULE:FREQ=WEEKLY;BYDAY=MO', 'has no INTERVAL=1'),
+    ('DTSTART;TZID=Europe/Rome:20261130T180000 RRULE:FREQ=WEEKLY;INTERVAL=2;BYDAY=MO', 'has no INTERVAL=1'),
+    ('DTSTART;TZID=Europe/Rome:20261130T180000 RRULE:FREQ=DAILY;INTERVAL=1', 'is not FREQ=WEEKLY'),
+    ('DTSTART;TZID=Europe/Rome:20261130T180000 RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=1MO', 'without numeric prefixes'),
+    ('DTSTART;TZID=Europe/Rome:20261130T180000 RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=MO;COUNT=5', 'each once'),
+    ('DTSTART;TZID=Europe/Rome:20261130T180000 RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=MO;UNTIL=20271231T000000Z', 'each once'),
+    ('DTSTART;TZID=Europe/Rome:20261130T180000 RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=MO;BYSECOND=0', 'each once'),
+    ('DTSTART;TZID=Europe/Rome:20261130T180000 RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=MO EXDATE;TZID=Europe/Rome:20261207T180000',
+     'is not an RRULE'),
+    ('DTSTART;TZID=Europe/Rome:20261130T180000 RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=MO RDATE;TZID=Europe/Rome:20261206T180000',
+     'is not an RRULE'),
+    ('DTSTART;TZID=Europe/Rome:20261130T180000 RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=MO EXRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=MO',
+     'is not an RRULE'),
+    ('DTSTART;TZID=Europe/Rome:20261130T180000 RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=MO;BYHOUR=18', 'go together'),
+    ('DTSTART;TZID=Europe/Rome:20261130T180000 RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=MO;BYHOUR=18,19;BYMINUTE=0', 'BYHOUR=18,19'),
+    ('DTSTART;TZID=Europe/Rome:20261130T180000 RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=MO;BYHOUR=18;BYMINUTE=60', 'BYMINUTE=60'),
+])
+def test_the_awx_validator_refuses_what_awx_or_the_promise_refuses(value, problem):
+    problems = awx_problems(value)
+    assert any(problem in text for text in problems), problems
+
+
+def test_the_awx_validator_accepts_the_issue_example():
+    assert awx_problems('DTSTART;TZID=Europe/Rome:20261130T180000 RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=MO,TU,WE,TH,FR') == []
+
+
+# --- the exact output -------------------------------------------------------------------------------------------
+
+def test_the_issue_example_exactly():
+    assert office_hours_rrules([site('milano', closes='18:00')], '2026-11-30') == [
+        {
+            'site': 'milano',
+            'transition': 'lock',
+            'state': 'locked',
+            'playbook': 'imagicle.phonelock.nightly_lock',
+            'timezone': 'Europe/Rome',
+            'name': 'imagicle-phonelock-milano-lock',
+            'description': 'Lock the phones of site milano at closing time',
+            'rrule': 'DTSTART;TZID=Europe/Rome:20261130T180000 RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=MO,TU,WE,TH,FR',
+            'times': [{'days': ['mon', 'tue', 'wed', 'thu', 'fri'], 'time': '18:00'}],
+        },
+        {
+            'site': 'milano',
+            'transition': 'unlock',
+            'state': 'unlocked',
+            'playbook': 'imagicle.phonelock.morning_unlock',
+            'timezone': 'Europe/Rome',
+            'name': 'imagicle-phonelock-milano-unlock',
+            'description': 'Unlock the phones of site milano at opening time',
+            'rrule': 'DTSTART;TZID=Europe/Rome:20261130T080000 RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=MO,TU,WE,TH,FR',
+            'times': [{'days': ['mon', 'tue', 'wed', 'thu', 'fri'], 'time': '08:00'}],
+        },
+    ]
+
+
+def test_the_filter_is_registered():
+    assert FilterModule().filters() == {'office_hours_rrules': office_hours_rrules}
+
+
+def test_days_with_other_hours_are_one_schedule_with_one_rrule_per_time():
+    result = office_hours_rrules([MILANO], '2026-11-30')
+    assert [(item['name'], item['rrule'], item['times']) for item in result] == [
+        ('imagicle-phonelock-milano-lock',
+         'DTSTART;TZID=Europe/Rome:20261130T190000 RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=MO,TU,WE,TH,FR;BYHOUR=19;BYMINUTE=0 '
+         'RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=SA;BYHOUR=13;BYMINUTE=0',
+         [{'days': ['mon', 'tue', 'wed', 'thu', 'fri'], 'time': '19:00'}, {'days': ['sat'], 'time': '13:00'}]),
+        ('imagicle-phonelock-milano-unlock',
+         'DTSTART;TZID=Europe/Rome:20261130T080000 RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=MO,TU,WE,TH,FR;BYHOUR=8;BYMINUTE=0 '
+         'RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=SA;BYHOUR=9;BYMINUTE=0',
+         [{'days': ['mon', 'tue', 'wed', 'thu', 'fri'], 'time': '08:00'}, {'days': ['sat'], 'time': '09:00'}]),
+    ]
+
+
+def test_days_sharing_a_time_are_one_rrule_ordered_by_their_first_day():
+    hours = {'wed': {'closes': '13:00'}, 'sat': {'opens': '09:30', 'closes': '12:30'}, 'sun': {'opens': '09:30', 'closes': '13:00'}}
+    every_day = ['sun', 'sat', 'fri', 'thu', 'wed', 'tue', 'mon']
+    assert rrules([site(days=every_day, hours=hours)]) == {
+        'imagicle-phonelock-s-lock':
+            'DTSTART;TZID=Europe/Rome:20261130T180000 '
+            'RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=MO,TU,TH,FR;BYHOUR=18;BYMINUTE=0 '
+            'RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=WE,SU;BYHOUR=13;BYMINUTE=0 '
+            'RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=SA;BYHOUR=12;BYMINUTE=30',
+        'imagicle-phonelock-s-unlock':
+            'DTSTART;TZID=Europe/Rome:20261130T080000 '
+            'RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=MO,TU,WE,TH,FR;BYHOUR=8;BYMINUTE=0 '
+            'RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=SA,SU;BYHOUR=9;BYMINUTE=30',
+    }
+
+
+def test_an_override_with_the_same_time_is_still_one_rrule_without_byhour():
+    plain = rrules([site(days=['mon', 'tue'], opens='07:00')])
+    assert rrules([site(days=['mon', 'tue'], opens='07:00', hours={'tue': {'opens': '07:00'}})]) == plain
+    assert plain == {
+        'imagicle-phonelock-s-lock': 'DTSTART;TZID=Europe/Rome:20261130T180000 RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=MO,TU',
+        'imagicle-phonelock-s-unlock': 'DTSTART;TZID=Europe/Rome:20261130T070000 RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=MO,TU',
+    }
+
+
+def test_role_defaults_apply_and_a_site_overrides_them():
+    defaults = {'days': ['mon', 'tue', 'wed', 'thu'], 'opens': '07:30', 'closes': '16:00', 'closed_dates': ['2026-12-01']}
+    assert rrules([site('a'), site('b', days=['fri'], closes='17:45')], defaults=defaults) == {
+        'imagicle-phonelock-a-lock': 'DTSTART;TZID=Europe/Rome:20261130T160000 RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=MO,TU,WE,TH',
+        'imagicle-phonelock-a-unlock': 'DTSTART;TZID=Europe/Rome:20261130T073000 RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=MO,TU,WE,TH',
+        'imagicle-phonelock-b-lock': 'DTSTART;TZID=Europe/Rome:20261204T174500 RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=FR',
+        'imagicle-phonelock-b-unlock': 'DTSTART;TZID=Europe/Rome:20261204T073000 RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=FR',
+    }
+
+
+def test_closed_dates_are_not_in_the_schedules():
+    without = dict(MILANO, closed_dates=[])
+    assert office_hours_rrules([MILANO], '2026-11-30', {'closed_dates': ['2026-11-30..2026-12-31']}) == \
+        office_hours_rrules([without], '2026-11-30')
+
+
+def test_sites_keep_their_order_lock_before_unlock():
+    sites = [site('zeta'), site('alpha', 'Asia/Tokyo'), site('mid')]
+    assert [(item['site'], item['transition']) for item in office_hours_rrules(sites, '2026-11-30')] == [
+        ('zeta', 'lock'), ('zeta', 'unlock'), ('alpha', 'lock'), ('alpha', 'unlock'), ('mid', 'lock'), ('mid', 'unlock'),
+    ]
+
+
+# --- DTSTART ----------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize('start, lock, unlock', [
+    ('2026-12-02', '20261202T180000', '20261202T080000'),  # a Wednesday: that day
+    ('2026-12-03', '20261205T130000', '20261205T093000'),  # Thursday: Saturday's own times
+    ('2026-12-05', '20261205T130000', '20261205T093000'),
+    ('2026-12-06', '20261209T180000', '20261209T080000'),  # Sunday: next Wednesday
+    ('2026-12-31', '20270102T130000', '20270102T093000'),  # across the year
+])
+def test_dtstart_is_the_first_office_day_on_or_after_start_at_its_own_time(start, lock, unlock):
+    raw = site(days=['wed', 'sat'], hours={'sat': {'opens': '09:30', 'closes': '13:00'}})
+    result = rrules([raw], start)
+    assert [value.split(' ')[0] for value in result.values()] == ['DTSTART;TZID=Europe/Rome:' + lock, 'DTSTART;TZID=Europe/Rome:' + unlock]
+    for value in result.values():
+        # dateutil's first occurrence is DTSTART, so dateutil and AWX (which may count DTSTART anyway) agree.
+        first = read_back(value)[0]
+        assert first.strftime('%Y%m%dT%H%M%S') == value.split(':')[1].split(' ')[0]
+
+
+def test_start_may_be_a_yaml_date():
+    assert office_hours_rrules([MILANO], date(2026, 12, 3)) == office_hours_rrules([MILANO], '2026-12-03')
+    assert office_hours_rrules([MILANO], ' 2026-12-03 ') == office_hours_rrules([MILANO], '2026-12-03')
+
+
+# --- daylight-saving time: wall clock kept, and the same instants as the role's calendar -----------------------
+
+# (zone, its changes in 2026 as (local date, UTC offset before, UTC offset after))
+DST_ZONES = [
+    ('Europe/Rome', [(date(2026, 3, 29), 1, 2), (date(2026, 10, 25), 2, 1)]),
+    ('America/New_York', [(date(2026, 3, 8), -5, -4), (date(2026, 11, 1), -4, -5)]),
+    ('Australia/Sydney', [(date(2026, 4, 5), 11, 10), (date(2026, 10, 4), 10, 11)]),  # southern: back in April
+    ('Asia/Kolkata', []),
+]
+EVERY_DAY = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']
+HOURS = {'sat': {'opens': '09:00', 'closes': '13:00'}, 'sun': {'opens': '10:00', 'closes': '12:30'}}
+# weekday: (opens, closes) of a site with EVERY_DAY and HOURS
+WALL = dict([(day, (time(8), time(18))) for day in range(5)] + [(5, (time(9), time(13))), (6, (time(10), time(12, 30)))])
+# Closed office days, one of them a DST change day of each zone.
+DST_CLOSED = ['2026-03-29', '2026-04-05', '2026-11-01', '2026-12-24..2026-12-26']
+# The schedules start on 2026-01-01 (local): compare from that local midnight, over two years.
+START, END = date(2026, 1, 1), date(2028, 1, 1)
+# The spring changes of these two years, when 02:00 to 03:00 (local) does not exist.
+SPRING = {
+    'Europe/Rome': [date(2026, 3, 29), date(2027, 3, 28)],
+    'America/New_York': [date(2026, 3, 8), date(2027, 3, 14)],
+    'Australia/Sydney': [date(2026, 10, 4), date(2027, 10, 3)],
+}
+
+
+def span(zone):
+    return tuple(datetime.combine(day, time(), ZoneInfo(zone)) for day in (START, END))
+
+
+@pytest.mark.parametrize('zone, changes', DST_ZONES)
+@pytest.mark.parametrize('state, end', [('locked', 1), ('unlocked', 0)])
+def test_every_occurrence_keeps_its_local_time_across_dst_changes(zone, changes, state, end):
+    raw = site('dst', zone, days=EVERY_DAY, hours=HOURS, closed_dates=DST_CLOSED)
+    value = schedule([raw], state)
+    assert awx_problems(value) == []
+    occurrences = expand(value, *span(zone))
+    assert len(occurrences) == 730  # every day of 2026 and 2027
+    assert [wall(item).time() for item in occurrences] == [WALL[item.weekday()][end] for item in occurrences]
+    offsets = dict((item.date(), item.utcoffset()) for item in occurrences)
+    for day, before, after in changes:
+        # The same wall-clock time on the Sunday before and on the change day, at another UTC offset.
+        assert (offsets[day - timedelta(days=7)], offsets[day]) == (timedelta(hours=before), timedelta(hours=after))
+    assert len(set(offsets.values())) == (2 if changes else 1)
+
+
+@pytest.mark.parametrize('zone, changes', DST_ZONES)
+@pytest.mark.parametrize('state', ['locked', 'unlocked'])
+def test_occurrences_are_the_roles_transitions_plus_the_closed_days(zone, changes, state):
+    raw = site('dst', zone, days=EVERY_DAY, hours=HOURS, closed_dates=DST_CLOSED)
+    occurrences = expand(schedule([raw], state), *span(zone))
+    closed = closed_days(raw)
+    open_days = [item for item in occurrences if item.date() not in closed]
+    assert len(occurrences) - len(open_days) == 6  # the schedule runs on closed days too: the role's run skips them
+    assert stamps(open_days) == stamps(role_flips(raw, state, *span(zone)))
+    assert stamps(awx_runs(schedule([raw], state), *span(zone))) == stamps(occurrences)
+
+
+@pytest.mark.parametrize('zone, day, clock, offset, gap_days', [
+    ('Europe/Rome', date(2026, 10, 25), '02:30', 2, SPRING['Europe/Rome']),
+    ('America/New_York', date(2026, 11, 1), '01:30', -4, []),  # 01:30 exists on the spring day (02:00 to 03:00 does not)
+    ('Australia/Sydney', date(2026, 4, 5), '02:30', 11, SPRING['Australia/Sydney']),
+])
+def test_a_time_in_the_repeated_hour_runs_once_at_its_first_occurrence_like_the_role(zone, day, clock, offset, gap_days):
+    raw = site('back', zone, days=['sun'], opens=clock, closes='12:00')
+    for state in ('locked', 'unlocked'):
+        # Equal to the role's calendar but on the spring days, when that time does not exist (see the next test).
+        expected = [flip for flip in role_flips(raw, state, *span(zone)) if state == 'locked' or flip.date() not in gap_days]
+        assert stamps(awx_runs(schedule([raw], state), *span(zone))) == stamps(expected)
+    on_the_day = [item for item in expand(schedule([raw], 'unlocked'), *span(zone)) if item.date() == day]
+    assert [(wall(item).strftime('%H:%M'), item.utcoffset()) for item in on_the_day] == [(clock, timedelta(hours=offset))]
+
+
+@pytest.mark.parametrize('zone, offset_before', [('Europe/Rome', 1), ('America/New_York', -5), ('Australia/Sydney', 10)])
+def test_a_time_in_the_skipped_hour_is_a_nonexistent_local_time_that_awx_skips(zone, offset_before):
+    raw = site('gap', zone, days=['sun'], opens='02:30', closes='12:00')
+    unlock = schedule([raw], 'unlocked')
+    assert awx_problems(unlock) == []
+    skipped = [item for item in expand(unlock, *span(zone)) if not datetime_exists(item)]
+    # dateutil expands the wall time 02:30 of the spring day with the offset before the change.
+    assert [(item.date(), wall(item).time(), item.utcoffset()) for item in skipped] == \
+        [(day, time(2, 30), timedelta(hours=offset_before)) for day in SPRING[zone]]
+    role = role_flips(raw, 'unlocked', *span(zone))
+    at_the_jump = [flip for flip in role if flip.date() in SPRING[zone]]
+    # The role's opening happens when the clock jumps (03:00), half an hour before dateutil's instant.
+    assert [flip.time() for flip in at_the_jump] == [time(3), time(3)]
+    assert [late.timestamp() - flip.timestamp() for late, flip in zip(skipped, at_the_jump)] == [1800, 1800]
+    # AWX launches every other opening, and not those.
+    assert stamps(awx_runs(unlock, *span(zone))) == stamps(flip for flip in role if flip.date() not in SPRING[zone])
+    assert stamps(awx_runs(schedule([raw], 'locked'), *span(zone))) == stamps(role_flips(raw, 'locked', *span(zone)))
+
+
+def test_a_day_whose_hours_both_fall_in_the_skipped_hour_has_no_run_as_it_has_no_transition():
+    raw = site('gap', 'Europe/Rome', days=['sun'], opens='02:15', closes='02:45')
+    for state in ('locked', 'unlocked'):
+        runs = awx_runs(schedule([raw], state), *span('Europe/Rome'))
+        assert [day for day in SPRING['Europe/Rome'] if day in [item.date() for item in runs]] == []
+        assert stamps(runs) == stamps(role_flips(raw, state, *span('Europe/Rome')))
+
+
+@pytest.mark.parametrize('zone', ['Asia/Kathmandu', 'America/St_Johns', 'Australia/Lord_Howe', 'UTC'])
+def test_quarter_hour_half_hour_and_utc_zones_match_the_role(zone):
+    raw = site('odd', zone, days=EVERY_DAY, opens='06:15', closes='23:45', hours={'sun': {'opens': '00:00', 'closes': '00:01'}})
+    for state in ('locked', 'unlocked'):
+        value = schedule([raw], state)
+        assert awx_problems(value) == []
+        assert stamps(awx_runs(value, *span(zone))) == stamps(role_flips(raw, state, *span(zone)))
+
+
+# --- the example inventory --------------------------------------------------------------------------------------
+
+def test_the_example_sites_give_these_schedules_and_the_roles_transitions():
+    example = yaml.safe_load(EXAMPLE_SITES.read_text())
+    sites, defaults = example['office_hours_sites'], example['office_hours_defaults']
+    result = office_hours_rrules(sites, '2026-11-30', defaults)
+    weekdays = 'RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=MO,TU,WE,TH,FR'
+    assert [(item['name'], item['rrule']) for item in result] == [
+        ('imagicle-phonelock-milano-lock', 'DTSTART;TZID=Europe/Rome:20261130T190000 ' + weekdays),
+        ('imagicle-phonelock-milano-unlock', 'DTSTART;TZID=Europe/Rome:20261130T080000 ' + weekdays),
+        ('imagicle-phonelock-roma-lock', 'DTSTART;TZID=Europe/Rome:20261130T190000 ' + weekdays + ';BYHOUR=19;BYMINUTE=0 '
+                                         'RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=SA;BYHOUR=13;BYMINUTE=0'),
+        ('imagicle-phonelock-roma-unlock', 'DTSTART;TZID=Europe/Rome:20261130T080000 ' + weekdays + ';BYHOUR=8;BYMINUTE=0 '
+                                           'RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=SA;BYHOUR=9;BYMINUTE=0'),
+        ('imagicle-phonelock-new-york-lock', 'DTSTART;TZID=America/New_York:20261130T180000 ' + weekdays),
+        ('imagicle-phonelock-new-york-unlock', 'DTSTART;TZID=America/New_York:20261130T083000 ' + weekdays),
+        ('imagicle-phonelock-sydney-lock', 'DTSTART;TZID=Australia/Sydney:20261130T173000 ' + weekdays),
+        ('imagicle-phonelock-sydney-unlock', 'DTSTART;TZID=Australia/Sydney:20261130T083000 ' + weekdays),
+        ('imagicle-phonelock-bangalore-lock', 'DTSTART;TZID=Asia/Kolkata:20261130T183000 ' + weekdays),
+        ('imagicle-phonelock-bangalore-unlock', 'DTSTART;TZID=Asia/Kolkata:20261130T093000 ' + weekdays),
+    ]
+    for raw, item in zip([raw for raw in sites for dummy in (0, 1)], result):
+        first, last = (datetime.combine(day, time(), ZoneInfo(raw['timezone'])) for day in (date(2026, 11, 30), date(2027, 12, 1)))
+        closed = closed_days(raw, defaults)
+        runs = awx_runs(item['rrule'], first, last)
+        on_closed_days = [run for run in runs if run.date() in closed]
+        assert on_closed_days, item['name']  # every example site has a closed office day in the range
+        assert stamps(run for run in runs if run.date() not in closed) == stamps(role_flips(raw, item['state'], first, last, defaults))
+
+
+# --- every rrule of the tests is what AWX accepts and dateutil reads ---------------------------------------------
+
+SAMPLES = [item['rrule'] for sites, defaults in (
+    ([MILANO], None),
+    ([site(days=['sun', 'mon', 'wed', 'thu', 'fri'], timezone_name='Asia/Kathmandu', opens='06:15', closes='23:59')], None),
+    ([site(days=EVERY_DAY, timezone_name='America/St_Johns', hours=HOURS)], None),
+    ([site(days=['fri', 'sat', 'sun', 'mon'], timezone_name='UTC', hours={'sun': {'opens': '00:00'}})], None),
+    ([site(days=EVERY_DAY, timezone_name='Etc/GMT-14', hours={day: {'opens': '0%d:0%d' % (n, n)} for n, day in enumerate(EVERY_DAY)})], None),
+    (yaml.safe_load(EXAMPLE_SITES.read_text())['office_hours_sites'], yaml.safe_load(EXAMPLE_SITES.read_text())['office_hours_defaults']),
+) for item in office_hours_rrules(sites, '2026-11-30', defaults)]
+
+
+@pytest.mark.parametrize('value', SAMPLES)
+def test_every_rrule_is_what_awx_accepts_and_dateutil_reads_in_its_zone(value):
+    assert awx_problems(value) == []
+    first = read_back(value)[0]
+    # AWX refuses a DTSTART whose TZID dateutil cannot find (it would be naive).
+    assert first.utcoffset() is not None
+    # The first occurrence is DTSTART itself, at its local time.
+    dtstart = value.split(' ')[0]
+    assert dtstart.endswith(':' + first.strftime('%Y%m%dT%H%M%S'))
+
+
+# --- limit and errors -------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize('limit, selected', [
+    (None, ['a', 'b', 'c']),
+    ([], ['a', 'b', 'c']),
+    (['c', 'a'], ['a', 'c']),  # the sites' order, not the limit's
+    (['b', 'b'], ['b']),
+])
+def test_limit_selects_sites(limit, selected):
+    result = office_hours_rrules([site('a'), site('b'), site('c')], '2026-11-30', limit=limit)
+    assert [item['site'] for item in result if item['transition'] == 'lock'] == selected
+
+
+def test_limit_still_validates_every_site():
+    with pytest.raises(AnsibleFilterError) as raised:
+        office_hours_rrules([site('a'), site('b', 'Mars/Base')], '2026-11-30', limit=['a'])
+    assert str(raised.value) == ("office_hours_rrules: office_hours_sites[1] (b): timezone 'Mars/Base' is not an IANA time zone "
+                                 'name (for example Europe/Rome)')
+
+
+START_TEXT = 'the local date the schedules start on, YYYY-MM-DD (for example 2026-11-30)'
+
+
+@pytest.mark.parametrize('sites, start, defaults, limit, message', [
+    ([site()], None, None, None, 'start is required: ' + START_TEXT),
+    ([site()], '', None, None, 'start is required: ' + START_TEXT),
+    ([site()], '2026-02-30', None, None, "start '2026-02-30' is not a date: use " + START_TEXT),
+    ([site()], '30/11/2026', None, None, "start '30/11/2026' is not a date: use " + START_TEXT),
+    ([site()], '2026-11-30T08:00', None, None, "start '2026-11-30T08:00' is not a date: use " + START_TEXT),
+    ([site()], 20261130, None, None, 'start 20261130 (int) is not a date: use ' + START_TEXT),
+    ([site()], datetime(2026, 11, 30, 8), None, None, 'start 2026-11-30 08:00:00 (datetime) is not a date: use ' + START_TEXT),
+    ([site(days=['mon'])], '9999-12-31', None, None, 'start 9999-12-31 is too late: the schedules would start after 9999-12-31'),
+    ({'name': 'a'}, '2026-11-30', None, None, 'the sites must be a list, got dict'),
+    ([site()], '2026-11-30', ['days'], None, 'the defaults must be a dict, got list'),
+    ([site()], '2026-11-30', {'opens': '25:00'}, None,
+     'defaults: opens \'25:00\' is not a time of day; use "HH:MM" in 24-hour form, 00:00 to 23:59'),
+    ([site('a'), site('a')], '2026-11-30', None, None, "office_hours_sites[1]: the site name 'a' is used twice"),
+    ([site('ok'), site('a', closes='07:00')], '2026-11-30', None, None,
+     'office_hours_sites[1] (a): opens 08:00 is not before closes 07:00; an office opens and closes on the same day '
+     '(no overnight hours)'),
+    ([site('a', opens=480)], '2026-11-30', None, None,
+     "office_hours_sites[0] (a): opens 480 is a number, not a time of day: YAML reads an unquoted 08:00 as 480; quote it ('08:00')"),
+    ([site('a', hours={'sat': {'opens': '09:00'}})], '2026-11-30', None, None,
+     'office_hours_sites[0] (a): hours.sat: sat is not an office day (days: mon, tue, wed, thu, fri); add it to days or remove its hours'),
+    ([site(), 'x'], '2026-11-30', None, None, "office_hours_sites[1]: a site must be a dictionary with name, timezone and selections, not 'x'"),
+    ([site('a'), site('b')], '2026-11-30', None, ['a', 'nope', 'gone'],
+     'limit names sites that are not in the sites: nope, gone (the sites are: a, b)'),
+    ([], '2026-11-30', None, ['a'], 'limit names sites that are not in the sites: a (the sites are: none)'),
+    ([site('a')], '2026-11-30', None, 'a', 'limit must be a list of site names, got str'),
+    ([site('a')], '2026-11-30', None, [1], 'limit must be a list of site names, got the int 1'),
+])
+def test_errors_name_the_problem(sites, start, defaults, limit, message):
+    with pytest.raises(AnsibleFilterError) as raised:
+        office_hours_rrules(sites, start, defaults, limit)
+    assert str(raised.value) == 'office_hours_rrules: ' + message
