@@ -15,7 +15,8 @@ options:
       - Base address of the Imagicle UCX Suite server, with its scheme, for example V(https://ucx.example.com).
       - It may carry a path prefix (V(https://gw.example.com/imagicle)); a trailing slash is ignored.
       - Give the server address only. An address that already contains C(/fw/Apps/StoneLock) is refused,
-        because the module adds the API path itself. Credentials, a query or a fragment in the address are refused too.
+        because the module adds the API path itself. Credentials, a query or a fragment in the address are refused too;
+        any C(@) in it is taken for C(user:password@), since a password may hold C(/), C(?) or C(#).
       - If not set, the value of the E(IMAGICLE_URL) environment variable is used.
     type: str
     required: true
