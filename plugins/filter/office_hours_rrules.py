@@ -187,10 +187,9 @@ from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.text.converters import to_text
 
 from ansible_collections.imagicle.phonelock.plugins.plugin_utils.office_hours import (
-    TRANSITIONS, WEEKDAYS, SiteError, group_by_time, parse_sites,
+    NAME_PREFIX, WEEKDAYS, SiteError, group_by_time, parse_sites, scheduled_transitions,
 )
 
-NAME_PREFIX = 'imagicle-phonelock'
 RRULE_WEEKDAYS = ('MO', 'TU', 'WE', 'TH', 'FR', 'SA', 'SU')
 _DATE = re.compile(r'[0-9]{4}-[0-9]{2}-[0-9]{2}\Z')
 _START_TEXT = 'the local date the schedules start on, YYYY-MM-DD (for example 2026-11-30)'
@@ -210,12 +209,12 @@ def _parse_start(value):
     raise AnsibleFilterError('office_hours_rrules: start %s is not a date: use %s' % (shown, _START_TEXT))
 
 
-def rrule(timezone, times, start):
-    """AWX's rrule for {weekday: time} in an IANA zone: DTSTART at the first of the times on or after the local date
-    ``start``, then one weekly RRULE per distinct time (with BYHOUR and BYMINUTE when there are several)."""
-    groups = group_by_time(times)
+def rrule(timezone, groups, start):
+    """AWX's rrule for group_by_time's [(time, [weekdays])] in an IANA zone: DTSTART at the first of the times on or
+    after the local date ``start``, then one weekly RRULE per distinct time (with BYHOUR and BYMINUTE when there are
+    several)."""
     try:
-        first = min(datetime.combine(start + timedelta(days=(day - start.weekday()) % 7), at) for day, at in times.items())
+        first = min(datetime.combine(start + timedelta(days=(day - start.weekday()) % 7), at) for at, days in groups for day in days)
     except OverflowError:
         raise AnsibleFilterError('office_hours_rrules: start %s is too late: the schedules would start after 9999-12-31'
                                  % start.isoformat()) from None
@@ -239,8 +238,8 @@ def office_hours_rrules(sites, start=None, defaults=None, limit=None):
 
     schedules = []
     for site in selected:
-        for state, transition, playbook, end, description in TRANSITIONS:
-            times = dict((day, hours[end]) for day, hours in site.weekly.items())
+        for state, transition, playbook, description, times in scheduled_transitions(site):
+            groups = group_by_time(times)
             schedules.append(dict(
                 site=site.name,
                 transition=transition,
@@ -248,9 +247,9 @@ def office_hours_rrules(sites, start=None, defaults=None, limit=None):
                 playbook=playbook,
                 timezone=site.timezone,
                 name='%s-%s-%s' % (NAME_PREFIX, site.name, transition),
-                description=description % site.name,
-                rrule=rrule(site.timezone, times, first_day),
-                times=[dict(days=[WEEKDAYS[day] for day in days], time=at.strftime('%H:%M')) for at, days in group_by_time(times)],
+                description=description,
+                rrule=rrule(site.timezone, groups, first_day),
+                times=[dict(days=[WEEKDAYS[day] for day in days], time=at.strftime('%H:%M')) for at, days in groups],
             ))
     return schedules
 

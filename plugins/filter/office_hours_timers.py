@@ -122,10 +122,10 @@ from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.text.converters import to_text
 
 from ansible_collections.imagicle.phonelock.plugins.plugin_utils.office_hours import (
-    TRANSITIONS, SiteError, group_by_time, parse_sites,
+    NAME_PREFIX, SiteError, group_by_time, parse_sites, scheduled_transitions,
 )
 
-DEFAULT_PREFIX = 'imagicle-phonelock'
+DEFAULT_PREFIX = NAME_PREFIX
 # Unit name characters that need no escaping, the same rule as a site name.
 PREFIX_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.-]*$')
 # systemd refuses unit names longer than this, suffix included.
@@ -174,10 +174,7 @@ def office_hours_timers(sites, defaults=None, prefix=DEFAULT_PREFIX, limit=None)
 
     timers = []
     for site in selected:
-        for state, suffix, playbook, end, description in TRANSITIONS:
-            times = dict((day, hours[end]) for day, hours in site.weekly.items())
-            if not times:
-                continue
+        for state, suffix, playbook, description, times in scheduled_transitions(site):
             unit = '%s-%s-%s' % (prefix, site.name, suffix)
             if len(unit + '.service') > UNIT_NAME_MAX:
                 raise AnsibleFilterError('office_hours_timers: the unit name %s.service is longer than systemd allows '
@@ -189,7 +186,7 @@ def office_hours_timers(sites, defaults=None, prefix=DEFAULT_PREFIX, limit=None)
                 playbook=playbook,
                 timezone=site.timezone,
                 on_calendar=on_calendar(times, site.timezone),
-                description=description % site.name,
+                description=description,
             ))
     return timers
 

@@ -495,12 +495,24 @@ def _run_flips(site, run, start_ts, end_ts):
 
 # --- scheduling the transitions (the timers and AWX schedules) ----------------------------------------------------
 
+# The first part of the name of every timer unit and AWX schedule: PREFIX-SITE-lock, PREFIX-SITE-unlock.
+NAME_PREFIX = 'imagicle-phonelock'
+
 # The two transitions of every office day, each run by a shipped playbook:
 # (state from then on, short name, playbook, index of its time in Site.weekly's (opens, closes), description).
 TRANSITIONS = (
     ('locked', 'lock', 'imagicle.phonelock.nightly_lock', 1, 'Lock the phones of site %s at closing time'),
     ('unlocked', 'unlock', 'imagicle.phonelock.morning_unlock', 0, 'Unlock the phones of site %s at opening time'),
 )
+
+
+def scheduled_transitions(site):
+    """(state, short name, playbook, description, {weekday: time}) of each transition of the site, lock first.
+
+    A parsed site has at least one office day, so every transition has times.
+    """
+    for state, transition, playbook, end, description in TRANSITIONS:
+        yield state, transition, playbook, description % site.name, dict((day, hours[end]) for day, hours in site.weekly.items())
 
 
 def parse_sites(sites, defaults=None, limit=None):

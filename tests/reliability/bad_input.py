@@ -248,27 +248,17 @@ def write_values_file(path, accepted, refused):
             raise SystemExit(f"bad_input: harness error: {path} does not load back as the generated values")
 
 
-def registered_runs(folder, runs):
-    """The registered results each run wrote, in run order (file names carry the time each run ended)."""
-    files = sorted(folder.glob("registered-*.json"))
-    if len(files) != len(runs):
-        return [None] * len(runs)
-    return [json.loads(path.read_text(encoding="utf-8")) for path in files]
-
-
-def scan_runs(label, runs, registered, texts):
+def scan_runs(label, runs, texts):
     """Add every output and artifact of the runs, and what each registered, to the texts scanned for secrets.
 
     A run that failed leaves its stdout and stderr, secrets masked, in WORKDIR/<label> <mode>.txt for a look.
     """
-    for run, result in zip(runs, registered):
+    for run in runs:
         texts.update((f"{label}, {run['mode']}: {source}", text) for source, text in run["texts"].items())
-        texts[f"{label}, {run['mode']}: registered"] = json.dumps(result, ensure_ascii=False)
+        texts[f"{label}, {run['mode']}: registered"] = json.dumps(run["registered"], ensure_ascii=False)
         if run["rc"] != 0:
             output = "\n".join(run["texts"].get(source, "") for source in ("stdout", "stderr", "runner stdout", "runner stderr"))
-            for secret in [*common.secret_forms().values(), URL_SECRET]:
-                output = output.replace(secret, "********")
-            (WORKDIR / f"{label} {run['mode']}.txt").write_text(output, encoding="utf-8")
+            (WORKDIR / f"{label} {run['mode']}.txt").write_text(common.redact(output, URL_SECRET), encoding="utf-8")
 
 
 def playbook_values(standin, values, texts):
@@ -284,15 +274,14 @@ def playbook_values(standin, values, texts):
     write_values_file(folder / "values.yml", accepted, refused)
     standin.reset()
     runs = common.run_modes(PLAYBOOKS / "bad_input_values.yml", folder / "runs",
-                            {"bad_input_values_file": str(folder / "values.yml"), "bad_input_out_dir": str(folder)},
+                            {"bad_input_values_file": str(folder / "values.yml")},
                             common.credentials_env(standin))
     log = sorted(standin.log(), key=lambda entry: entry["seq"])
-    registered = registered_runs(folder, runs)
-    scan_runs("values playbook", runs, registered, texts)
+    scan_runs("values playbook", runs, texts)
     aligned = len(log) == len(accepted) * len(runs)
     verdicts = {case: [] for case in values}
     used = set()
-    for number, (run, result) in enumerate(zip(runs, registered)):
+    for number, (run, result) in enumerate((run, run["registered"]) for run in runs):
         if run["rc"] != 0 or result is None:
             for case in values:
                 verdicts[case].append(f"other: the {run['mode']} run ended with rc={run['rc']}{'' if result else ', registering nothing'} "
@@ -388,13 +377,12 @@ def argument_cases(standin, texts):
     folder = WORKDIR / "arguments"
     folder.mkdir(parents=True)
     standin.reset()
-    runs = common.run_modes(PLAYBOOKS / "bad_input_arguments.yml", folder / "runs", dict(URL_PASSWORDS, bad_input_out_dir=str(folder)),
+    runs = common.run_modes(PLAYBOOKS / "bad_input_arguments.yml", folder / "runs", URL_PASSWORDS,
                             common.credentials_env(standin))
     log = standin.log()
-    registered = registered_runs(folder, runs)
-    scan_runs("arguments playbook", runs, registered, texts)
+    scan_runs("arguments playbook", runs, texts)
     verdicts = {case: [] for case in ARGUMENT_CASES}
-    for run, result in zip(runs, registered):
+    for run, result in ((run, run["registered"]) for run in runs):
         if result is not None and set(result) != {f"bad_input_case_{case}" for case in ARGUMENT_CASES}:
             raise SystemExit(f"bad_input: harness error: the playbook's cases are not ARGUMENT_CASES: {sorted(result)}")
         crashes = sorted({marker for marker in CRASH_MARKERS for text in run["texts"].values() if marker in text})

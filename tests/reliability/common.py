@@ -58,6 +58,14 @@ def find_secrets(texts):
     return found
 
 
+def redact(text, *more):
+    """text with every spelling of the credentials (and the more secrets given) blanked out, to print or keep a run's
+    output for a look."""
+    for secret in (*secret_forms().values(), *more):
+        text = text.replace(secret, "<redacted>")
+    return text
+
+
 def read_tree(folder):
     """{relative path: text} of every file under folder (bytes decoded leniently, so nothing is skipped)."""
     return {str(path.relative_to(folder)): path.read_bytes().decode("utf-8", "replace")
@@ -194,22 +202,28 @@ MODES = ("-vvvv", "ANSIBLE_DEBUG=1", "ansible-runner")
 def run_modes(playbook, workdir, extravars, envvars, timeout=900):
     """Run playbook once per mode in MODES with the same extra vars and credential environment.
 
-    Returns [{"mode", "rc", "texts": {source: text}}]: stdout and stderr, or the runner's artifacts. Extra vars go in
-    a JSON file (-e @file) for ansible-playbook and in env/extravars for the runner, as AWX passes them.
+    Each run also gets the extra var ``reliability_results``, its own file for the playbook to write what it registered
+    to, as JSON. Returns [{"mode", "rc", "texts": {source: text}, "registered": parsed file or None}]: texts are stdout
+    and stderr, or the runner's artifacts. Extra vars go in a JSON file (-e @file) for ansible-playbook and in
+    env/extravars for the runner, as AWX passes them.
     """
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
-    extra_file = workdir / "extravars.json"
-    extra_file.write_text(json.dumps(extravars, ensure_ascii=False), encoding="utf-8")
     runs = []
-    for mode in MODES:
+    for index, mode in enumerate(MODES):
+        results = workdir / f"registered-{index}.json"
+        results.unlink(missing_ok=True)
+        mode_vars = dict(extravars, reliability_results=str(results))
         if mode == "ansible-runner":
-            rc, texts = run_with_runner(playbook, workdir / "runner", extravars, envvars, timeout=timeout)
+            rc, texts = run_with_runner(playbook, workdir / "runner", mode_vars, envvars, timeout=timeout)
         else:
+            extra_file = workdir / f"extravars-{index}.json"
+            extra_file.write_text(json.dumps(mode_vars, ensure_ascii=False), encoding="utf-8")
             env = dict(envvars, **({"ANSIBLE_DEBUG": "1"} if mode == "ANSIBLE_DEBUG=1" else {}))
             done = run_playbook(playbook, "-vvvv", "-e", f"@{extra_file}", env=env, timeout=timeout)
             rc, texts = done.returncode, {"stdout": done.stdout, "stderr": done.stderr}
-        runs.append({"mode": mode, "rc": rc, "texts": texts})
+        registered = json.loads(results.read_text(encoding="utf-8")) if results.exists() else None
+        runs.append({"mode": mode, "rc": rc, "texts": texts, "registered": registered})
     return runs
 
 

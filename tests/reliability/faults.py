@@ -312,8 +312,6 @@ def main(argv):
     started = time.monotonic()
     workdir = OUTPUT / SUITE
     shutil.rmtree(workdir, ignore_errors=True)
-    results_dir = workdir / "results"
-    results_dir.mkdir(parents=True)
     # The runner's project is the playbook's folder, as an AWX project checkout has it: the case tasks beside it.
     runner_tasks = workdir / "modes" / "runner" / "project" / "tasks"
     runner_tasks.mkdir(parents=True)
@@ -325,14 +323,13 @@ def main(argv):
         if not table:
             print(f"no case matches {only!r}")
             return 1
-        extravars = {"faults_cases": [to_playbook(case) for case in table], "faults_output_dir": str(results_dir)}
+        extravars = {"faults_cases": [to_playbook(case) for case in table]}
         runs = run_modes(PLAYBOOK, workdir / "modes", extravars, credentials_env(main_standin))
         # The redirect cases' Location is live: a request sent there is logged, so "the other host received
         # nothing" means the module did not follow.
         other.reset()
         requests.put(lock_url(other.url, "Sales"), timeout=10)
         location_live = [entry["status"] for entry in other.log()] == [401]
-    files = sorted(results_dir.glob("*.json"))
 
     problems = []
     sources = {}
@@ -340,16 +337,16 @@ def main(argv):
     per_case = {case["name"]: [] for case in table}
     case_problems = {case["name"]: [] for case in table}
     case_gaps = {case["name"]: [] for case in table}
-    for run, path in zip(runs, files if len(files) == len(runs) else [None] * len(runs)):
+    for run in runs:
         mode = run["mode"]
         sources.update({f"{mode}: {source}": text for source, text in run["texts"].items()})
         if run["rc"] != 0:
             problems.append(f"{mode}: the playbook exited {run['rc']}")
-        if path is None:
+        if run["registered"] is None:
+            problems.append(f"{mode}: the playbook wrote no results: it did not finish")
             continue
-        text = path.read_text(encoding="utf-8")
-        sources[f"{mode}: registered results"] = text
-        records = {record["name"]: record for record in json.loads(text)}
+        sources[f"{mode}: registered results"] = json.dumps(run["registered"], ensure_ascii=False)
+        records = {record["name"]: record for record in run["registered"]}
         for case in table:
             if case["name"] not in records:
                 case_problems[case["name"]].append(f"{mode}: no record")
@@ -362,8 +359,6 @@ def main(argv):
             per_case[case["name"]].append(observation)
     if not location_live:
         problems.append("the redirect target on 127.0.0.2 does not log a request sent to it: its checks would prove nothing")
-    if len(files) != len(runs):
-        problems.append(f"{len(files)} result files for {len(runs)} runs: some run did not finish the playbook")
 
     secrets = find_secrets(sources)
     # The runner's env/envvars holds the injected password by design (common.run_with_runner): the scan must see it.

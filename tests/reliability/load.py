@@ -142,13 +142,6 @@ def start_runs(plan, standin):
     return outcomes
 
 
-def redact(text):
-    """Run output with every spelling of the credentials blanked out, before any of it is printed."""
-    for secret in common.secret_forms().values():
-        text = text.replace(secret, "<redacted>")
-    return text
-
-
 def check_runs(outcomes):
     """Problems with the runs themselves: an exit code other than 0, or a recap that is missing or shows a failure."""
     problems = []
@@ -156,7 +149,7 @@ def check_runs(outcomes):
         recap = outcome["recap"]
         if outcome["rc"] == 0 and len(recap) == 1 and recap[0][2:] == ("0", "0"):
             continue
-        lines = redact(outcome["stdout"] + outcome["stderr"]).strip().splitlines()[-8:]
+        lines = common.redact(outcome["stdout"] + outcome["stderr"]).strip().splitlines()[-8:]
         tail = "\n      ".join(line if len(line) <= 300 else line[:300] + " ..." for line in lines)
         problems.append(f"run {number}: exit {outcome['rc']}, recap {recap or 'missing'}; last lines:\n      {tail}")
     return problems
