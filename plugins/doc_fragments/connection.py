@@ -18,23 +18,28 @@ options:
         because the module adds the API path itself. Credentials, a query or a fragment in the address are refused too;
         any C(@) in it is taken for C(user:password@), since a password may hold C(/), C(?) or C(#).
       - If not set, the value of the E(IMAGICLE_URL) environment variable is used.
+      - Required, from one of these places (an AWX / Automation Controller "Imagicle Phone Lock" credential injects
+        E(IMAGICLE_URL)). A missing url fails the task before any request, naming the three places.
     type: str
-    required: true
   username:
     description:
       - UCX Suite user to authenticate as, with HTTP Basic authentication.
       - The user needs one of the Phone Lock permissions Imagicle Admin, Phone Lock C(Complete Management),
         or Phone Lock C(Manage Department User). The last one only ever acts on the phones of the user's own department.
       - If not set, the value of the E(IMAGICLE_USERNAME) environment variable is used.
+      - Required, from the option or from E(IMAGICLE_USERNAME).
     type: str
-    required: true
   password:
     description:
       - Password of O(username). It is sent on the first request (no challenge round trip), encoded as UTF-8.
-      - It never appears in the module's output, results or error messages.
+      - It never appears in the module's output, results or error messages, nor does its HTTP Basic token, in any spelling a
+        server may echo (JSON-escaped, percent-encoded, HTML entities, blanks collapsed), nor any fragment of 8 characters
+        or more of it (12 or more of the token).
       - If not set, the value of the E(IMAGICLE_PASSWORD) environment variable is used.
+      - Required, from the option or from E(IMAGICLE_PASSWORD).
+      - A password given as an option travels in the module's arguments, which C(ANSIBLE_DEBUG=1) prints on the
+        controller. Prefer E(IMAGICLE_PASSWORD) (what the AWX credential injects), which stays out of the arguments.
     type: str
-    required: true
   validate_certs:
     description:
       - Whether to verify the server's TLS certificate for V(https://) addresses.
@@ -45,11 +50,26 @@ options:
   ca_path:
     description:
       - A PEM file with the CA certificate(s) that signed the server certificate, for servers behind an internal CA.
-      - Without it, the system's trusted CAs are used.
+      - Without it, the CA bundle of the Python C(requests) library is used, not the system's trust store. That bundle is
+        the C(certifi) package's, unless the E(REQUESTS_CA_BUNDLE) (or E(CURL_CA_BUNDLE)) environment variable names another
+        file. Some Linux distributions patch C(requests) to use the system store; do not rely on it, give O(ca_path).
     type: path
+  use_proxy:
+    description:
+      - Whether to send the requests through the proxy named by the E(HTTPS_PROXY) / E(HTTP_PROXY) / E(ALL_PROXY)
+        environment variables (lower case too), unless E(NO_PROXY) excludes the server.
+      - Error messages name the proxy that was used.
+      - With an V(http://) O(url) the proxy sees the whole request, including the C(Authorization) header with the
+        credentials; with V(https://) it only relays the encrypted connection.
+      - V(false) ignores those variables and connects directly.
+    type: bool
+    default: true
   timeout:
     description:
-      - Seconds to wait for the server's reply to each request.
+      - Seconds one attempt may take as a whole, from connecting to the last byte of the reply. A server that keeps the
+        connection open and drips its answer is given up at this bound.
+      - Must be greater than 0 and at most V(600).
+      - No more than 1 MiB of a reply body is ever read.
     type: float
     default: 30
   retries:
@@ -59,6 +79,9 @@ options:
         up to 120 seconds; a longer one ends the retries with an error.
       - Other HTTP 4xx answers and TLS verification failures are never retried. Redirects are never followed.
       - Lock and unlock are safe to repeat, so a retry after a lost reply does no harm.
+      - After an HTTP 401 (wrong credentials) nothing more is sent in the task, neither retries nor other selections,
+        so a nightly run cannot lock the service account under a lockout policy.
+      - Must be between V(0) and V(10).
     type: int
     default: 3
 '''

@@ -8,18 +8,25 @@
 from __future__ import annotations
 
 import base64
+import datetime
 import email.utils
+import json
+import math
 import os
 import re
+import threading
 import time
 import traceback
 from urllib.parse import urlsplit
 
 from ansible.module_utils.basic import env_fallback
 
+from ansible_collections.imagicle.phonelock.plugins.module_utils.redact import SecretMasker
+
 REQUESTS_IMPORT_ERROR = None
 try:
     import requests
+    import requests.utils
 except ImportError:
     HAS_REQUESTS = False
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
@@ -28,41 +35,92 @@ else:
 
 API_PATH = '/fw/Apps/StoneLock/WebAPI/Phones/'
 
-# Mirrored option by option in plugins/doc_fragments/connection.py.
+# Mirrored option by option in plugins/doc_fragments/connection.py. url, username and password are required, but not
+# here: they may come from the environment (IMAGICLE_*), which ansible-lint cannot see, and a missing one deserves a
+# message that says where it can come from (connection_problems).
 CONNECTION_ARGUMENT_SPEC = dict(
-    url=dict(type='str', required=True, fallback=(env_fallback, ['IMAGICLE_URL'])),
-    username=dict(type='str', required=True, fallback=(env_fallback, ['IMAGICLE_USERNAME'])),
-    password=dict(type='str', required=True, no_log=True, fallback=(env_fallback, ['IMAGICLE_PASSWORD'])),
+    url=dict(type='str', fallback=(env_fallback, ['IMAGICLE_URL'])),
+    username=dict(type='str', fallback=(env_fallback, ['IMAGICLE_USERNAME'])),
+    password=dict(type='str', no_log=True, fallback=(env_fallback, ['IMAGICLE_PASSWORD'])),
     validate_certs=dict(type='bool', default=True, fallback=(env_fallback, ['IMAGICLE_VALIDATE_CERTS'])),
     ca_path=dict(type='path'),
+    use_proxy=dict(type='bool', default=True),
     timeout=dict(type='float', default=30),
     retries=dict(type='int', default=3),
 )
+
+# Where each required connection option can come from, for the message when none gave it.
+_CONNECTION_SOURCES = (('url', 'IMAGICLE_URL'), ('username', 'IMAGICLE_USERNAME'), ('password', 'IMAGICLE_PASSWORD'))
 
 # Backoff between attempts: 1 s, 2 s, 4 s ... capped. A Retry-After longer than
 # MAX_RETRY_AFTER ends the retries: a nightly job should fail loudly, not hang.
 BACKOFF_BASE = 1.0
 BACKOFF_CAP = 30.0
 MAX_RETRY_AFTER = 120.0
+# Upper bounds that keep one task's worst case finite: (retries + 1) attempts of at most timeout seconds each.
+MAX_TIMEOUT = 600
+MAX_RETRIES = 10
+# No more of a reply body than this is ever read: the counts fit in a few bytes, an error page in a few KiB.
+MAX_BODY = 1024 * 1024
 BODY_SNIPPET = 300
+# A reason phrase or a Location header is shown at most this long.
+HEADER_SNIPPET = 200
+# Fragments of this many characters of the password (of the Basic token) are masked like the whole secret.
+PASSWORD_FRAGMENT = 8
+TOKEN_FRAGMENT = 12
 
 PERMISSION_HINT = ('It needs one of the Phone Lock permissions: Imagicle Admin, Phone Lock "Complete Management", '
                    'or Phone Lock "Manage Department User" (own department only).')
 
 
 class PhoneLockError(Exception):
-    """A request that did not succeed; the message is ready to show to the user."""
+    """A request that did not succeed; the message is ready to show to the user.
 
-    def __init__(self, message, status=None, attempts=None):
+    ``sent`` is false when no request went out at all (the credentials were already refused).
+    """
+
+    def __init__(self, message, status=None, attempts=None, sent=True):
         super().__init__(message)
         self.status = status
         self.attempts = attempts
+        self.sent = sent
+
+
+class _AttemptTimedOut(Exception):
+    """An attempt (connect, headers and body together) outlasted timeout; ``answered``: the status line had arrived."""
+
+    def __init__(self, answered):
+        super().__init__()
+        self.answered = answered
 
 
 def connection_problems(params):
     """Return the messages for every invalid connection option (empty when all are fine)."""
-    problems = []
+    missing = ["%s is not set: give the %s option (or set it once with module_defaults for group/imagicle.phonelock.phonelock), "
+               "set the %s environment variable, or in AWX / Automation Controller attach an \"Imagicle Phone Lock\" "
+               "credential, which injects it." % (option, option, variable)
+               for option, variable in _CONNECTION_SOURCES if params.get(option) is None]
+    problems = list(missing)
     url = params['url']
+    if url is not None:
+        problems += _url_problems(url)
+    if params['username'] is not None and (not params['username'] or ':' in params['username']):
+        problems.append("username must be a non-empty UCX Suite user name without ':' (HTTP Basic cannot carry it).")
+    if params['password'] is not None and not params['password']:
+        problems.append("password must not be empty.")
+    timeout = params['timeout']
+    if not (math.isfinite(timeout) and 0 < timeout <= MAX_TIMEOUT):
+        problems.append("timeout must be a number of seconds greater than 0 and at most %d (it bounds each attempt as a whole: "
+                        "connect, reply and body)." % MAX_TIMEOUT)
+    if not 0 <= params['retries'] <= MAX_RETRIES:
+        problems.append("retries must be between 0 and %d." % MAX_RETRIES)
+    ca_path = params.get('ca_path')
+    if ca_path and not os.path.isfile(ca_path):
+        problems.append("ca_path %s is not a file: give a PEM bundle of the CA that signed the server certificate." % ca_path)
+    return problems
+
+
+def _url_problems(url):
     if _written_credentials(url) is not None:
         # Stop here: parsing such a url can fail on a piece of the password and put it in the message.
         return ["url must not contain credentials (user:password@); give them in username and password."]
@@ -71,6 +129,7 @@ def connection_problems(params):
         parts.port  # pylint: disable=pointless-statement  # raises on a bad port
     except ValueError as exc:
         return ["url is not a valid address (%s): give it like https://ucx.example.com." % exc]
+    problems = []
     if parts.scheme.lower() not in ('http', 'https'):
         problems.append("url %r must start with https:// or http:// (for example https://ucx.example.com)." % url)
     elif not parts.hostname:
@@ -80,17 +139,6 @@ def connection_problems(params):
     if '/fw/apps/stonelock' in parts.path.lower():
         problems.append("url must be the UCX Suite base address (like https://ucx.example.com), not the Phone Lock API address: "
                         "remove /fw/Apps/StoneLock/... from it; the module adds the API path itself.")
-    if not params['username'] or ':' in params['username']:
-        problems.append("username must be a non-empty UCX Suite user name without ':' (HTTP Basic cannot carry it).")
-    if not params['password']:
-        problems.append("password must not be empty.")
-    if not params['timeout'] > 0:
-        problems.append("timeout must be a number of seconds greater than 0.")
-    if params['retries'] < 0:
-        problems.append("retries must be 0 or more.")
-    ca_path = params.get('ca_path')
-    if ca_path and not os.path.isfile(ca_path):
-        problems.append("ca_path %s is not a file: give a PEM bundle of the CA that signed the server certificate." % ca_path)
     return problems
 
 
@@ -117,29 +165,49 @@ def base_url(url):
     return url.strip().rstrip('/')
 
 
-def _basic_header(username, password):
-    # requests encodes Basic credentials as Latin-1 and fails on e.g. '€'; RFC 7617 says UTF-8.
-    token = base64.b64encode(('%s:%s' % (username, password)).encode('utf-8')).decode('ascii')
-    return 'Basic ' + token
+def basic_token(username, password):
+    """The HTTP Basic credentials as sent: base64 of user:password in UTF-8 (requests would use Latin-1 and fail on '€')."""
+    return base64.b64encode(('%s:%s' % (username, password)).encode('utf-8')).decode('ascii')
 
 
-def _retry_after_seconds(value):
+# Retry-After as delta-seconds: ASCII digits only (str.isdigit() also takes '²', which float() refuses).
+_DELTA_SECONDS = re.compile(r'[0-9]+\Z')
+# The three HTTP-date forms of RFC 9110 section 5.6.7, for what email.utils cannot read; all are UTC.
+_HTTP_DATE_FORMATS = ('%a, %d %b %Y %H:%M:%S GMT', '%A, %d-%b-%y %H:%M:%S GMT', '%a %b %d %H:%M:%S %Y')
+
+
+def _retry_after_seconds(value, now=None):
     """Seconds asked for by a Retry-After header (delta-seconds or HTTP-date), None when absent or unreadable."""
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
-        return float(value)
+    if _DELTA_SECONDS.match(value):
+        # 400 nines are a number too: cap it (anything over MAX_RETRY_AFTER ends the retries anyway) before float().
+        return float(min(int(value), 10 ** 9))
+    when = _http_date(value)
+    if when is None:
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+def _http_date(value):
+    """An HTTP-date as an aware UTC datetime, or None. HTTP-dates are UTC whatever they say ('-0000', asctime)."""
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, IndexError, OverflowError):
+        when = None
+    if when is None:
+        for form in _HTTP_DATE_FORMATS:
+            try:
+                when = datetime.datetime.strptime(' '.join(value.split()), form)
+            except ValueError:
+                continue
+            break
+    if when is None:
         return None
-    return max(0.0, when.timestamp() - time.time())
-
-
-def _status_head(url, response):
-    """The start of every HTTP error message: the request and the status line."""
-    return ('PUT %s failed: HTTP %d %s' % (url, response.status_code, response.reason or '')).rstrip()
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=datetime.timezone.utc)
+    return when
 
 
 def _root_cause(exc):
@@ -155,6 +223,50 @@ def _root_cause(exc):
     return re.sub(r'^<[^>]*>:\s*', '', text)
 
 
+def _without_credentials(address):
+    """A proxy address without user:password@, to name it in messages."""
+    parts = urlsplit(address)
+    host = parts.hostname or ''
+    if ':' in host:
+        host = '[%s]' % host
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return '%s://%s%s' % (parts.scheme or 'http', host, ':%d' % port if port else '')
+
+
+class _Reply:
+    """What one attempt received: the status line, the headers and at most MAX_BODY bytes of the body."""
+
+    def __init__(self, response, body, truncated):
+        self.status = response.status_code
+        self.reason = response.reason or ''
+        self.headers = response.headers
+        self.body = body
+        self.truncated = truncated
+
+    def text(self):
+        charset = requests.utils.get_encoding_from_headers(self.headers) or 'utf-8'
+        try:
+            return self.body.decode(charset, 'replace')
+        except LookupError:
+            return self.body.decode('utf-8', 'replace')
+
+    def json(self):
+        """The body as a JSON object, or None (no body, another format, cut short, or compressed although not asked to)."""
+        if self.truncated or self.headers.get('Content-Encoding', 'identity').strip().lower() != 'identity':
+            return None
+        try:
+            body = json.loads(self.body)
+        except (ValueError, RecursionError):  # RecursionError: a hostile '[[[[...' nesting
+            return None
+        return body if isinstance(body, dict) else None
+
+    def content_type(self):
+        return self.headers.get('Content-Type', '').split(';')[0].strip().lower()
+
+
 class PhoneLockClient:
     """Sends Phone Lock requests over one kept-alive session, with retries and error translation.
 
@@ -168,19 +280,34 @@ class PhoneLockClient:
         self.timeout = params['timeout']
         self.retries = params['retries']
         self._sleep = sleep or time.sleep
-        self._authorization = _basic_header(params['username'], params['password'])
-        # Never shown, even when a server echoes them back in an error page.
-        self._secrets = [params['password'], self._authorization.split(' ', 1)[1]]
+        token = basic_token(params['username'], params['password'])
+        self._authorization = 'Basic ' + token
+        # Set after an HTTP 401: no more requests with these credentials (a lockout policy counts every failed login).
+        self._refused = threading.Event()
         self.session = requests.Session()
         # No retries at this level (put() does them, with its own backoff and messages), as requests' default adapter.
         adapter = requests.adapters.HTTPAdapter(pool_maxsize=max(1, connections))
         self.session.mount('https://', adapter)
         self.session.mount('http://', adapter)
         self.session.headers['Accept'] = '*/*'
+        # Bodies are read raw and bounded: a compressed one could expand far past MAX_BODY.
+        self.session.headers['Accept-Encoding'] = 'identity'
         # An auth callable, not a default header: with no session auth, requests would take ~/.netrc's instead.
         self.session.auth = self._authorize
         # Passed on every request: requests lets REQUESTS_CA_BUNDLE override a Session's verify setting.
         self.verify = params.get('ca_path') or True if params['validate_certs'] else False
+        # requests takes HTTP(S)_PROXY / NO_PROXY from the environment; None values switch that off for this session only.
+        self.use_proxy = params.get('use_proxy', True)
+        self._proxies = None if self.use_proxy else {'http': None, 'https': None, 'all': None}
+        proxy = requests.utils.select_proxy(self.base_url, requests.utils.get_environ_proxies(self.base_url)) if self.use_proxy else None
+        self.proxy = _without_credentials(proxy) if proxy else None
+        proxy_password = urlsplit(proxy).password if proxy else None
+        # Never shown, in any spelling, even when a server echoes them back in an error page.
+        secrets = [(params['password'], PASSWORD_FRAGMENT), (token, TOKEN_FRAGMENT), (proxy_password, PASSWORD_FRAGMENT)]
+        secrets += [(secret, PASSWORD_FRAGMENT) for secret in url_secrets(params['url'])]
+        # http.client reads a status line and headers as Latin-1: a UTF-8 password echoed there comes back as mojibake.
+        secrets += [(secret.encode('utf-8').decode('latin-1'), fragment) for secret, fragment in secrets if secret and not secret.isascii()]
+        self._masker = SecretMasker(secrets)
 
     def _authorize(self, request):
         request.headers['Authorization'] = self._authorization
@@ -195,79 +322,169 @@ class PhoneLockClient:
         """PUT the url; return (status, parsed JSON body or None, attempts) or raise PhoneLockError."""
         attempts = 0
         while True:
+            if self._refused.is_set():
+                raise PhoneLockError(self._not_sent_message(url, attempts), attempts=attempts, sent=attempts > 0)
             attempts += 1
             retry_wait = None
             try:
-                # Redirects are not followed: requests would turn a 302 into a GET (a false success)
-                # and may carry the credentials along.
-                response = self.session.put(url, timeout=self.timeout, verify=self.verify, allow_redirects=False)
+                reply = self._attempt(url)
+            except _AttemptTimedOut as exc:
+                what = ('no complete reply within %s s (the server kept the connection open without finishing its answer)'
+                        if exc.answered else 'no reply within %s s (timed out)') % self.timeout
+                failure = PhoneLockError('%s failed after %d attempt(s): %s. Check the server, or raise timeout.'
+                                         % (self._request(url), attempts, what), attempts=attempts)
             except requests.exceptions.SSLError as exc:
                 raise PhoneLockError(self._tls_message(url, exc), attempts=attempts)
+            except requests.exceptions.ProxyError as exc:
+                failure = PhoneLockError('%s failed after %d attempt(s): the proxy %s did not pass the request on (%s). Check the '
+                                         'proxy (HTTPS_PROXY / HTTP_PROXY), exclude the server with NO_PROXY, or set use_proxy: false.'
+                                         % (self._request(url), attempts, self.proxy, self._mask(_root_cause(exc))), attempts=attempts)
             except requests.exceptions.Timeout as exc:
-                failure = PhoneLockError('PUT %s failed after %d attempt(s): no reply within %s s (%s). '
-                                         'Check the server, or raise timeout.' % (url, attempts, self.timeout, _root_cause(exc)),
-                                         attempts=attempts)
+                failure = PhoneLockError('%s failed after %d attempt(s): no reply within %s s (%s). '
+                                         'Check the server, or raise timeout.' % (self._request(url), attempts, self.timeout,
+                                                                                  self._mask(_root_cause(exc))), attempts=attempts)
             except requests.exceptions.ConnectionError as exc:
-                failure = PhoneLockError('PUT %s failed after %d attempt(s): cannot reach the server (%s). '
+                failure = PhoneLockError('%s failed after %d attempt(s): cannot reach the server (%s). '
                                          'Check url, DNS, proxy and firewall, and that the server is running.'
-                                         % (url, attempts, self._redact(_root_cause(exc))), attempts=attempts)
+                                         % (self._request(url), attempts, self._mask(_root_cause(exc))), attempts=attempts)
             except requests.exceptions.RequestException as exc:
-                raise PhoneLockError('PUT %s failed: %s' % (url, self._redact(_root_cause(exc))), attempts=attempts)
+                raise PhoneLockError('%s failed: %s' % (self._request(url), self._mask(_root_cause(exc))), attempts=attempts)
             else:
-                if 200 <= response.status_code < 300:
-                    return response.status_code, self._json_or_none(response), attempts
-                retry_wait = _retry_after_seconds(response.headers.get('Retry-After'))
-                if retry_wait is not None and retry_wait > MAX_RETRY_AFTER and (response.status_code == 429 or response.status_code >= 500):
+                if 200 <= reply.status < 300:
+                    problem = self._success_problem(url, reply)
+                    if problem:
+                        raise PhoneLockError(problem, status=reply.status, attempts=attempts)
+                    return reply.status, reply.json(), attempts
+                if reply.status == 401:
+                    self._refused.set()
+                retry_wait = _retry_after_seconds(reply.headers.get('Retry-After'))
+                retryable = reply.status == 429 or reply.status >= 500
+                if retry_wait is not None and retry_wait > MAX_RETRY_AFTER and retryable:
                     # More retries would not help here, so the message must not suggest them.
                     raise PhoneLockError('%s: the server asked to retry after %d s, longer than the %d s this module waits. '
-                                         'Run the task again later.' % (_status_head(url, response), retry_wait, MAX_RETRY_AFTER),
-                                         status=response.status_code, attempts=attempts)
-                failure = PhoneLockError(self._http_message(url, response, attempts), status=response.status_code, attempts=attempts)
-                if not (response.status_code == 429 or response.status_code >= 500):
+                                         'Run the task again later.' % (self._status_head(url, reply), retry_wait, MAX_RETRY_AFTER),
+                                         status=reply.status, attempts=attempts)
+                failure = PhoneLockError(self._http_message(url, reply, attempts), status=reply.status, attempts=attempts)
+                if not retryable:
                     raise failure
             if attempts > self.retries:
                 raise failure
             self._sleep(retry_wait if retry_wait is not None else min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (attempts - 1)))
 
-    @staticmethod
-    def _json_or_none(response):
+    def _attempt(self, url):
+        """One PUT, bounded as a whole by timeout: connect, headers and body.
+
+        requests' timeout bounds each socket operation, so a server that sends a byte a second never trips it. The
+        exchange runs in a daemon thread and is given up at the deadline; the thread stops reading at its next chunk
+        and dies with the process at the latest.
+        """
+        outcome = {}
+        abandoned, answered = threading.Event(), threading.Event()
+
+        def exchange():
+            try:
+                outcome['reply'] = self._exchange(url, abandoned, answered)
+            except Exception as exc:  # pylint: disable=broad-except  # raised again in the caller's thread
+                outcome['error'] = exc
+
+        worker = threading.Thread(target=exchange, name='phonelock-put', daemon=True)
+        worker.start()
+        worker.join(self.timeout)
+        if worker.is_alive():
+            abandoned.set()
+            raise _AttemptTimedOut(answered.is_set())
+        if 'error' in outcome:
+            raise outcome['error']
+        return outcome['reply']
+
+    def _exchange(self, url, abandoned, answered):
+        # Redirects are not followed: requests would turn a 302 into a GET (a false success) and may carry the
+        # credentials along.
+        response = self.session.put(url, timeout=self.timeout, verify=self.verify, allow_redirects=False, stream=True,
+                                    proxies=self._proxies)
+        answered.set()
+        chunks, size, complete = [], 0, False
         try:
-            body = response.json()
-        except ValueError:
-            return None
-        return body if isinstance(body, dict) else None
+            for chunk in response.raw.stream(64 * 1024, decode_content=False):
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > MAX_BODY or abandoned.is_set():
+                    break
+            else:
+                complete = True
+        finally:
+            if complete:
+                # Read to the end: the connection goes back to the pool for the next request.
+                response.raw.release_conn()
+            else:
+                response.close()
+        return _Reply(response, b''.join(chunks)[:MAX_BODY], truncated=not complete)
 
-    def _redact(self, text):
-        for secret in self._secrets:
-            text = text.replace(secret, '********')
-        return text
+    def _request(self, url):
+        """How messages name a request: the method, the URL and the proxy it went through, if any."""
+        return 'PUT %s (through the proxy %s)' % (url, self.proxy) if self.proxy else 'PUT %s' % url
 
-    def _snippet(self, response):
-        text = ' '.join((response.text or '').split())
-        if len(text) > BODY_SNIPPET:
-            text = text[:BODY_SNIPPET] + '...'
-        return self._redact(text)
+    def _status_head(self, url, reply):
+        """The start of every HTTP error message: the request and the status line."""
+        reason = self._masker.snippet(reply.reason, HEADER_SNIPPET)
+        return ('%s failed: HTTP %d %s' % (self._request(url), reply.status, reason)).rstrip()
+
+    def _mask(self, text):
+        return self._masker.snippet(text, BODY_SNIPPET)
+
+    def _body_snippet(self, reply):
+        return self._masker.snippet(reply.text(), BODY_SNIPPET, truncated=reply.truncated)
+
+    def _not_sent_message(self, url, attempts):
+        what = 'not retried after %d attempt(s)' % attempts if attempts else 'not sent'
+        return ('%s %s: the server refused the credentials of user %r (HTTP 401) in this task, and every further failed '
+                'login could lock the account under a lockout policy. Check username and password.'
+                % (self._request(url), what, self.username))
+
+    def mask(self, text):
+        """Any text for a message, with the credentials masked in every spelling and cut to a readable length."""
+        return self._mask(text)
+
+    def _success_problem(self, url, reply):
+        """Why a 2xx answer is not a Phone Lock success after all, or None."""
+        if reply.content_type() in ('text/html', 'application/xhtml+xml'):
+            snippet = self._body_snippet(reply)
+            return ('%s: HTTP %d, but with an HTML page instead of a Phone Lock reply: a proxy, load balancer or sign-on page '
+                    'may have answered for the server, so the phones may not have changed. Check url.%s'
+                    % (self._request(url), reply.status, (' Server said: ' + snippet) if snippet else ''))
+        body = reply.json()
+        if body and (body.get('success') is False or body.get('error') or body.get('errors')):
+            return ('%s: HTTP %d, but the reply reports an error, so the phones may not have changed. Server said: %s'
+                    % (self._request(url), reply.status, self._body_snippet(reply)))
+        return None
 
     def _tls_message(self, url, exc):
-        return ('PUT %s failed: TLS certificate verification failed (%s). Give the PEM bundle of the CA that signed the '
+        return ('%s failed: TLS certificate verification failed (%s). Give the PEM bundle of the CA that signed the '
                 'server certificate in ca_path; validate_certs: false turns the check off (not recommended).'
-                % (url, self._redact(_root_cause(exc))))
+                % (self._request(url), self._mask(_root_cause(exc))))
 
-    def _http_message(self, url, response, attempts):
-        status = response.status_code
-        head = _status_head(url, response)
+    def _http_message(self, url, reply, attempts):
+        status = reply.status
+        head = self._status_head(url, reply)
         if status == 401:
-            return head + ': authentication failed for user %r. Check username and password.' % self.username
+            return head + (': authentication failed for user %r. Check username and password. No further request of this task '
+                           'is sent with these credentials.' % self.username)
         if status == 403:
             return head + ': user %r may not use the Phone Lock API. %s' % (self.username, PERMISSION_HINT)
         if status == 404:
             return head + (': the Phone Lock API is not there. Check that url is the UCX Suite base address, that Phone Lock '
                            'is installed and licensed, and that the suite is 2020.Summer.1 or later.')
+        if status == 407 and self.proxy:
+            return head + (': the proxy %s wants credentials. Put them in the proxy variable (http://user:password@proxy:port), '
+                           'exclude the server with NO_PROXY, or set use_proxy: false.' % self.proxy)
         if 300 <= status < 400:
+            location = self._masker.snippet(reply.headers.get('Location', ''), HEADER_SNIPPET) or '(no Location)'
             return head + (': the server redirects to %s. Redirects are not followed (they could drop the PUT or send the '
-                           'credentials elsewhere): set url to the final address.' % response.headers.get('Location', '(no Location)'))
-        snippet = self._snippet(response)
+                           'credentials elsewhere): set url to the final address.' % location)
+        snippet = self._body_snippet(reply)
         detail = (' Server said: ' + snippet) if snippet else ''
+        if status < 200:
+            return head + ': an interim (1xx) status as the final answer: the server or a proxy in between misbehaves.%s' % detail
         if status == 429:
             return head + ' after %d attempt(s): the server is rate-limiting. Retry later or raise retries.%s' % (attempts, detail)
         if status >= 500:

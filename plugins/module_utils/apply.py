@@ -19,8 +19,19 @@ def _count(body, key):
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def apply_selection(client, action, selection, check_mode):
-    """Send one request for an already validated selection; return its outcome as a result dict."""
+def _no_match_message(action, filters):
+    what = ', '.join('%s=%s' % item for item in filters.items()) or 'every phone'
+    return ('the server matched 0 phones for %s, so no phone was %s. Check the values: one may match no user (a typo, or a '
+            'value of another site), and a Phone Lock "Manage Department User" account sees only its own department\'s users.'
+            % (what, 'locked' if action == 'Lock' else 'unlocked'))
+
+
+def apply_selection(client, action, selection, check_mode, fail_on_no_match=False):
+    """Send one request for an already validated selection; return its outcome as a result dict.
+
+    Never raises: whatever goes wrong becomes this selection's failure, so the other selections are still reported.
+    A reply that says 0 phones matched gives the outcome a ``warning`` (or fails it, with ``fail_on_no_match``).
+    """
     outcome = dict(filters=api_filters(selection), request_url=client.url_for(action, encode_query(selection)))
     if check_mode:
         # The API cannot be read, so any request would (as far as we can know) change something.
@@ -33,6 +44,11 @@ def apply_selection(client, action, selection, check_mode):
         if exc.status is not None:
             outcome['status'] = exc.status
         return outcome
+    except Exception as exc:  # pylint: disable=broad-except  # one selection's bug must not lose the others' results
+        outcome.update(changed=False, failed=True,
+                       msg='PUT %s failed: unexpected %s: %s. Whether the server applied it is unknown; please report this '
+                           'as a bug of imagicle.phonelock.' % (outcome['request_url'], type(exc).__name__, client.mask(str(exc))))
+        return outcome
     outcome.update(status=status, attempts=attempts, failed=False)
     matched, changed = _count(body, 'matched'), _count(body, 'changed')
     if matched is not None:
@@ -41,10 +57,16 @@ def apply_selection(client, action, selection, check_mode):
         outcome['phones_changed'] = changed
     # Without a count the reply cannot tell us, so a successful request is reported as a change.
     outcome['changed'] = changed > 0 if changed is not None else True
+    if matched == 0:
+        message = _no_match_message(action, outcome['filters'])
+        if fail_on_no_match:
+            outcome.update(failed=True, msg='PUT %s: %s (fail_on_no_match is true)' % (outcome['request_url'], message))
+        else:
+            outcome['warning'] = message
     return outcome
 
 
-def apply_selections(client, action, selections, check_mode, concurrency):
+def apply_selections(client, action, selections, check_mode, concurrency, fail_on_no_match=False):
     """Apply every selection, at most ``concurrency`` requests in flight at once; outcomes in the order of ``selections``.
 
     Each selection gets exactly what apply_selection gives it (its own retries, its own outcome), so one failure
@@ -53,7 +75,7 @@ def apply_selections(client, action, selections, check_mode, concurrency):
     workers = min(concurrency, len(selections))
     if check_mode or workers <= 1:
         # Nothing to overlap: no thread at all.
-        return [apply_selection(client, action, selection, check_mode) for selection in selections]
+        return [apply_selection(client, action, selection, check_mode, fail_on_no_match) for selection in selections]
     with ThreadPoolExecutor(max_workers=workers) as pool:
         # map() hands the selections out in order and yields the outcomes in that order, whatever finishes first.
-        return list(pool.map(lambda selection: apply_selection(client, action, selection, check_mode), selections))
+        return list(pool.map(lambda selection: apply_selection(client, action, selection, check_mode, fail_on_no_match), selections))

@@ -74,6 +74,25 @@ def _value_problem(value):
     return None
 
 
+def null_filter_problems(args):
+    """Messages for the filters that a task's own arguments give with a null value (empty when there are none).
+
+    Only the task's arguments can tell "given as null" (``department: "{{ unset_var }}"``) from "not given": by the time
+    the module runs, both are None. A filter left out, or given as ``omit``, is not in the arguments at all.
+    """
+    names = dict((name, option) for option, api_name in FILTERS for name in (option, api_name))
+    advice = ('a filter that is given must have a value. Check the variable behind it, or leave the option out '
+              '(for example with | default(omit)) to mean no such filter.')
+    problems = ['%s is null: %s' % (key, advice) for key, value in args.items() if key in names and value is None]
+    if 'selections' in args and args['selections'] is None:
+        problems.append('selections is null: give a list of selections, or leave the option out.')
+    for index, selection in enumerate(args.get('selections') or []):
+        if isinstance(selection, dict):
+            problems += ['selections[%d].%s is null: %s' % (index, key, advice)
+                         for key, value in selection.items() if key in names and value is None]
+    return problems
+
+
 def api_filters(selection):
     """The filters of a selection as the API names them, in the order they are sent."""
     return dict((api_name, value) for dummy, api_name, value in _given(selection))

@@ -54,7 +54,10 @@ options:
       - Act only on the users of this department.
       - Matching is done by the server (exact value; the stand-in server compares case-insensitively).
       - The value is sent percent-encoded as UTF-8 (C(R&D) is sent as C(R%26D)), exactly as given, with no trimming.
-      - An empty or blank value is an error, never "no filter".
+      - An empty or blank value is an error, never "no filter". So is a null value, such as a variable that was left
+        empty (YAML null) behind a template. The module's action plugin checks the task's own arguments, where a null can
+        still be told from an option left out, before the module runs. To mean "no such filter", leave the option out
+        or give C(omit).
       - The value must be a string. Quote values that YAML would read as something else (V("100"), V("007"), V("yes"));
         a number, boolean, list or dictionary is refused rather than sent as whatever text it would convert to.
       - Cannot be used with O(selections) or O(all_phones).
@@ -178,8 +181,21 @@ options:
       - Must be 1 or more. Without O(selections) there is a single request and this option has no effect.
     type: int
     default: 4
+  fail_on_no_match:
+    description:
+      - What to do when the server's reply says that 0 phones matched a request's filters (a value that matches no user,
+        such as a typo, or a "Manage Department User" account acting on another department).
+      - V(false) warns, naming the filters, and the request stays successful and unchanged.
+      - V(true) makes that request (that selection) fail instead.
+      - Only a reply that carries the count can tell; without one, nothing is said.
+    type: bool
+    default: false
 notes:
-  - The Phone Lock API publishes no reply format. Any HTTP 2xx answer counts as success.
+  - The Phone Lock API publishes no reply format. An HTTP 2xx answer counts as success, except a 2xx with an HTML page
+    (a proxy's or sign-on page answered, not UCX Suite) or a JSON object that reports an error (C(success=false), or
+    a non-empty C(error) or C(errors)). Those fail, as the phones may not have changed.
+  - The module has an action plugin. It refuses null filter values before the module runs, and otherwise runs the module
+    as usual.
   - Errors name the method and the request URL and say what to check. The password and the C(Authorization)
     header never appear in results or messages.
 seealso:
@@ -197,14 +213,20 @@ EXAMPLES = r'''
     state: locked
     department: R&D
 
-- name: Unlock the Milano reception phones (custom field 1 holds the site)
+- name: Unlock the Milano reception phones (custom field 1 holds the site, custom field 4 the area)
   imagicle.phonelock.phones:
     url: https://ucx.example.com
     username: phonelock-svc
     password: "{{ vault_phonelock_password }}"
     state: unlocked
-    department: Support
     customField1: Milano
+    customField4: Reception
+
+- name: Lock with the connection from IMAGICLE_URL, IMAGICLE_USERNAME and IMAGICLE_PASSWORD (an AWX credential injects them)
+  imagicle.phonelock.phones:
+    state: locked
+    department: Sales
+    fail_on_no_match: true
 
 - name: Lock every phone the user can see (a deliberate choice)
   imagicle.phonelock.phones:
@@ -272,6 +294,11 @@ phones_changed:
   returned: when the server's reply carries the count and O(selections) is not used
   type: int
   sample: 40
+warning:
+  description: Why the request deserves a look although it succeeded (the server matched 0 phones).
+  returned: when the server's reply says 0 phones matched, O(fail_on_no_match=false) and O(selections) is not used
+  type: str
+  sample: "the server matched 0 phones for department=Slaes, so no phone was locked. ..."
 results:
   description: One entry per selection, in the order of O(selections), also when they were sent concurrently.
   returned: when O(selections) is used
@@ -318,6 +345,11 @@ results:
       returned: when the server's reply carries the count
       type: int
       sample: 12
+    warning:
+      description: Why this selection deserves a look although it succeeded (the server matched 0 phones).
+      returned: when the server's reply says 0 phones matched and O(fail_on_no_match=false)
+      type: str
+      sample: "the server matched 0 phones for department=Sales, customField1=Milan, so no phone was locked. ..."
     msg:
       description: Why this selection failed.
       returned: when this selection failed
@@ -332,6 +364,7 @@ from ansible_collections.imagicle.phonelock.plugins.module_utils.api import (
     HAS_REQUESTS,
     REQUESTS_IMPORT_ERROR,
     PhoneLockClient,
+    basic_token,
     connection_problems,
     url_secrets,
 )
@@ -351,6 +384,7 @@ def argument_spec():
         state=dict(type='str', required=True, choices=list(ACTIONS)),
         selections=dict(type='list', elements='dict', options=FILTER_ARGUMENT_SPEC),
         concurrency=dict(type='int', default=4),
+        fail_on_no_match=dict(type='bool', default=False),
     )
     return spec
 
@@ -365,7 +399,7 @@ def main():
         module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
 
     params = module.params
-    module.no_log_values.update(url_secrets(params['url']))
+    module.no_log_values.update(url_secrets(params['url'] or ''))
     selections = params['selections']
     problems = connection_problems(params)
     if params['concurrency'] < 1:
@@ -380,9 +414,15 @@ def main():
     if problems:
         module.fail_json(msg=' '.join(problems), problems=problems)
 
+    # Ansible masks the password in everything the module returns; the Basic token is as secret.
+    module.no_log_values.add(basic_token(params['username'], params['password']))
     client = PhoneLockClient(params, connections=params['concurrency'])
     action = ACTIONS[params['state']]
-    outcomes = apply_selections(client, action, selections or [params], module.check_mode, params['concurrency'])
+    outcomes = apply_selections(client, action, selections or [params], module.check_mode, params['concurrency'],
+                                params['fail_on_no_match'])
+    for index, outcome in enumerate(outcomes):
+        if outcome.get('warning'):
+            module.warn(outcome['warning'] if selections is None else 'selections[%d]: %s' % (index, outcome['warning']))
 
     result = dict(state=params['state'], changed=any(outcome['changed'] for outcome in outcomes))
     if selections is None:
@@ -395,7 +435,8 @@ def main():
     result['results'] = outcomes
     failed = ['selections[%d]: %s' % (index, outcome['msg']) for index, outcome in enumerate(outcomes) if outcome['failed']]
     if failed:
-        result['msg'] = '%d of %d selections failed (the others were applied): %s' % (len(failed), len(outcomes), ' | '.join(failed))
+        others = ' (the others were applied)' if len(failed) < len(outcomes) else ''
+        result['msg'] = '%d of %d selections failed%s: %s' % (len(failed), len(outcomes), others, ' | '.join(failed))
         module.fail_json(**result)
     module.exit_json(**result)
 

@@ -33,25 +33,51 @@ USERNAME = "api-admin"
 PASSWORD = "Adm1n:Pässwörd€2020"
 
 
+# A fragment this long of the password (of the Basic credential) is a leak too: a message cut at the wrong place, or a
+# server that echoes part of a header, gives away enough to guess the rest.
+PASSWORD_FRAGMENT = 8
+TOKEN_FRAGMENT = 12
+
+
+def basic_credential():
+    return base64.b64encode(f"{USERNAME}:{PASSWORD}".encode("utf-8")).decode("ascii")
+
+
 def secret_forms():
     """Every spelling in which the credentials could leak into output: a search for the plain text alone would miss
     the JSON-escaped password that Ansible's callbacks print, or the header value a debug log would show."""
-    credential = f"{USERNAME}:{PASSWORD}".encode("utf-8")
     return {
         "password": PASSWORD,
         "password, JSON-escaped": json.dumps(PASSWORD)[1:-1],
         "password, Python-escaped": PASSWORD.encode("unicode_escape").decode("ascii"),
         "password, URL-encoded": quote(PASSWORD, safe=""),
         "password, base64": base64.b64encode(PASSWORD.encode("utf-8")).decode("ascii"),
-        "Basic credential (base64 of user:password)": base64.b64encode(credential).decode("ascii"),
+        # What http.client makes of UTF-8 in a status line or header (it reads them as Latin-1).
+        "password, UTF-8 read as Latin-1": PASSWORD.encode("utf-8").decode("latin-1"),
+        "Basic credential (base64 of user:password)": basic_credential(),
     }
 
 
-def find_secrets(texts):
-    """{(source name, form): occurrences} over {source name: text}; empty when nothing leaked."""
+def fragment_forms():
+    """{name: fragment} of every PASSWORD_FRAGMENT-character piece of the password and TOKEN_FRAGMENT piece of the
+    Basic credential, so a partial leak is found as surely as a whole one."""
+    pieces = {}
+    for name, secret, size in (("password", PASSWORD, PASSWORD_FRAGMENT), ("Basic credential", basic_credential(), TOKEN_FRAGMENT)):
+        for start in range(len(secret) - size + 1):
+            pieces[f"{name} fragment [{start}:{start + size}]"] = secret[start:start + size]
+    return pieces
+
+
+def find_secrets(texts, secrets=None):
+    """{(source name, form): occurrences} over {source name: text}; empty when nothing leaked.
+
+    By default it looks for every spelling of the credentials and every fragment of them; ``secrets`` ({name: text})
+    looks for those instead.
+    """
+    forms = secrets if secrets is not None else dict(secret_forms(), **fragment_forms())
     found = {}
     for source, text in texts.items():
-        for form, secret in secret_forms().items():
+        for form, secret in forms.items():
             hits = text.count(secret)
             if hits:
                 found[(source, form)] = hits

@@ -17,7 +17,7 @@ import time
 
 import common
 
-SUITES = ("bad_input", "faults", "load")
+SUITES = ("bad_input", "faults", "hostile", "load")
 
 
 def run_suite(name, args):
@@ -35,9 +35,9 @@ def run_suite(name, args):
 
 def rows(figures):
     """The table rows: (check, what was measured, what must hold, whether it held)."""
-    bad, faults, load = (figures.get(name) or {} for name in SUITES)
-    secrets = sum(suite.get("secrets_found", 0) for suite in (bad, faults))
-    sources = sum(suite.get("secret_sources_scanned", 0) for suite in (bad, faults))
+    bad, faults, hostile, load = (figures.get(name) or {} for name in SUITES)
+    secrets = sum(suite.get("secrets_found", 0) for suite in (bad, faults, hostile))
+    sources = sum(suite.get("secret_sources_scanned", 0) for suite in (bad, faults, hostile))
     return [
         ("Bad filter values (hypothesis)",
          f"{bad.get('inputs_tried', '?')} tried: {bad.get('exact', '?')} arrived exactly, {bad.get('refused', '?')} refused, "
@@ -45,14 +45,25 @@ def rows(figures):
         ("Bad arguments (types, options, URLs)",
          f"{bad.get('argument_cases_tried', '?')} tried: {bad.get('argument_cases_refused_cleanly', '?')} refused cleanly, "
          f"{bad.get('argument_cases_other', '?')} other", "0 other", bool(bad) and bad.get("argument_cases_other") == 0),
+        ("Null filters next to real ones (YAML null, unset variable)",
+         f"{hostile.get('null_cases_tried', '?')} tried: {hostile.get('null_requests_sent', '?')} requests reached the server",
+         "0 requests", bool(hostile) and hostile.get("null_requests_sent") == 0),
         ("Faults",
          f"{faults.get('faults_tried', '?')} tried: {faults.get('survived', '?')} survived, "
          f"{faults.get('clean_failures', '?')} clean failures, {faults.get('false_successes', '?')} false successes",
          "0 false successes", bool(faults) and faults.get("false_successes") == 0),
-        ("Secrets (-vvvv, ANSIBLE_DEBUG=1, no_log: false, ansible-runner)",
-         f"{secrets} found in {sources} outputs and artifacts; Authorization sent to the redirect host "
-         f"{faults.get('redirect_authorization_leaks', '?')} times", "0 found, 0 sent",
-         bool(bad) and bool(faults) and secrets == 0 and faults.get("redirect_authorization_leaks") == 0),
+        ("Hostile servers (echoed credentials, garbage Retry-After, drip, 300 MB body, 1xx, 2xx error pages, 401s, proxies)",
+         f"{hostile.get('hostile_cases_tried', '?')} tried: {hostile.get('held', '?')} held (with the null cases), "
+         f"{hostile.get('false_successes', '?')} false successes, {hostile.get('crashes', '?')} crashes; "
+         f"{hostile.get('requests_after_401', '?')} logins after a 401 (already in flight); "
+         f"{hostile.get('huge_body_bytes_sent_before_close', 0) / 1048576:.1f} MiB of a 300 MB body sent before the module closed",
+         "0 false successes, 0 crashes", bool(hostile) and hostile.get("false_successes") == 0 and hostile.get("crashes") == 0
+         and hostile.get("held") == hostile.get("hostile_cases_tried", 0) + hostile.get("null_cases_tried", 0)),
+        ("Secrets and fragments (-vvvv, ANSIBLE_DEBUG=1, no_log: false, ansible-runner)",
+         f"{secrets} found in {sources} outputs and artifacts (whole, every spelling, 8+ characters of the password, 12+ of "
+         f"the token); Authorization sent to the redirect host {faults.get('redirect_authorization_leaks', '?')} times",
+         "0 found, 0 sent",
+         bool(bad) and bool(faults) and bool(hostile) and secrets == 0 and faults.get("redirect_authorization_leaks") == 0),
         ("Load",
          f"{load.get('applied', '?')} of {load.get('sent', '?')} requests applied; {load.get('runs', '?')} concurrent runs × "
          f"{load.get('selections_per_run', '?')} selections, {load.get('failed_runs', '?')} failed; "

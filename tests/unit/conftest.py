@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 from http.client import responses as REASONS
+import io
 import json
 import threading
 import time
@@ -17,6 +18,8 @@ import pytest
 import requests
 import requests.adapters
 from requests.adapters import BaseAdapter
+from requests.structures import CaseInsensitiveDict
+import urllib3
 
 
 # The fixture below replaces time.sleep (the client's backoff); a scripted delay must really pass.
@@ -81,14 +84,18 @@ class ScriptedAdapter(BaseAdapter):
 
     @staticmethod
     def _response(request, status, body, headers):
-        response = requests.Response()
-        response.status_code = status
-        response.reason = REASONS.get(status, '')
+        """A response whose body is streamed from a real urllib3 response, as the client reads it (``raw``)."""
         if isinstance(body, dict):
             body = json.dumps(body)
             headers = dict({'Content-Type': 'application/json'}, **headers)
-        response._content = (body or '').encode('utf-8')  # pylint: disable=protected-access
-        response.headers.update(headers)
+        reason = headers.pop('_reason', REASONS.get(status, ''))
+        content = body if isinstance(body, bytes) else (body or '').encode('utf-8')
+        response = requests.Response()
+        response.status_code = status
+        response.reason = reason
+        response.raw = urllib3.HTTPResponse(body=io.BytesIO(content), headers=headers, status=status, reason=reason,
+                                            preload_content=False, decode_content=False)
+        response.headers = CaseInsensitiveDict(headers)
         response.url = request.url
         response.request = request
         return response

@@ -26,7 +26,8 @@ def client(**overrides):
 
 
 @pytest.mark.parametrize('status, body, headers, message', [
-    (401, '', {}, "PUT %s failed: HTTP 401 Unauthorized: authentication failed for user 'svc'. Check username and password." % URL),
+    (401, '', {}, "PUT %s failed: HTTP 401 Unauthorized: authentication failed for user 'svc'. Check username and password. "
+                  "No further request of this task is sent with these credentials." % URL),
     (403, '', {}, "PUT %s failed: HTTP 403 Forbidden: user 'svc' may not use the Phone Lock API. %s" % (URL, PERM)),
     (404, '<html>x</html>', {}, 'PUT %s failed: HTTP 404 Not Found: the Phone Lock API is not there. Check that url is the UCX Suite '
                                 'base address, that Phone Lock is installed and licensed, and that the suite is 2020.Summer.1 or later.' % URL),
@@ -116,7 +117,7 @@ def test_retries_zero_means_one_attempt(http):
 
 
 def test_server_echoing_secrets_is_redacted(http):
-    header = api._basic_header('svc', 'S3cret!')  # pylint: disable=protected-access
+    header = 'Basic ' + api.basic_token('svc', 'S3cret!')
     http.reply(400, 'bad request from svc:S3cret! with %s' % header)
     with pytest.raises(api.PhoneLockError) as info:
         client().put(URL)
@@ -130,8 +131,8 @@ def test_reply_body(http, body, parsed):
     assert client().put(URL)[1] == parsed
 
 
-def test_basic_header_is_utf8():
-    assert api._basic_header('a', 'é€') == 'Basic YTrDqeKCrA=='  # pylint: disable=protected-access
+def test_basic_token_is_utf8():
+    assert api.basic_token('a', 'é€') == 'YTrDqeKCrA=='
 
 
 @pytest.mark.parametrize('url, secrets', [

@@ -62,3 +62,20 @@ def test_selection_problems(sel, problems):
 def test_query_length_limit_is_on_the_encoded_form():
     assert selection.selection_problems(dict(department='x' * 2037)) == []
     assert selection.selection_problems(dict(department='x' * 2038))[0].startswith('the encoded filters (department) are 2049 characters long')
+
+
+@pytest.mark.parametrize('args, problems', [
+    (dict(department='Sales', custom_field1='Milano'), []),
+    (dict(custom_field1='Milano', department=None),
+     ['department is null: a filter that is given must have a value. Check the variable behind it, or leave the option out '
+      '(for example with | default(omit)) to mean no such filter.']),
+    (dict(customField4=None, all_phones=None, state=None), ['customField4 is null: a filter that is given must have a value. '
+                                                           'Check the variable behind it, or leave the option out (for example '
+                                                           'with | default(omit)) to mean no such filter.']),
+    (dict(selections=None), ['selections is null: give a list of selections, or leave the option out.']),
+    (dict(selections=[dict(department='Sales'), dict(custom_field1='Milano', department=None), 'junk']),
+     ['selections[1].department is null: a filter that is given must have a value. Check the variable behind it, or leave the '
+      'option out (for example with | default(omit)) to mean no such filter.']),
+])
+def test_null_filters_in_the_task_arguments(args, problems):
+    assert selection.null_filter_problems(args) == problems

@@ -112,8 +112,10 @@ def test_concurrent_outcomes_are_exactly_the_sequential_ones(http, run):
     scripted_trouble(http, selections)
     dummy, concurrent, dummy2 = run(dict(state='locked', selections=selections, concurrency=6, retries=2))
     # Everything but the echoed arguments (which differ in concurrency; ansible-core 2.21 echoes none) is the same.
-    sequential.pop('invocation', None)
-    concurrent.pop('invocation', None)
+    # Warnings too are left out: ansible-core before 2.19 keeps them process-wide, so the second run repeats the first's.
+    for result in (sequential, concurrent):
+        result.pop('invocation', None)
+        result.pop('warnings', None)
     assert concurrent == sequential
 
 
