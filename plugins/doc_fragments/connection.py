@@ -64,6 +64,7 @@ options:
       - V(false) ignores those variables and connects directly.
     type: bool
     default: true
+    version_added: 1.1.0
   timeout:
     description:
       - Seconds one attempt may take as a whole, from connecting to the last byte of the reply. A server that keeps the

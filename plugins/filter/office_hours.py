@@ -26,8 +26,11 @@ options:
   _input:
     description:
       - The site, in the format of one entry of the role variable C(office_hours_sites).
-      - C(name) (letters, digits, C(_), C(.), C(-)), C(timezone) (an IANA name) and C(selections) (a non-empty list of
-        filter dictionaries for M(imagicle.phonelock.phones)) are required.
+      - C(name) (letters, digits, C(_), C(.), C(-)), C(timezone) and C(selections) (a non-empty list of filter
+        dictionaries for M(imagicle.phonelock.phones), checked as the module checks them) are required.
+      - C(timezone) is an IANA Area/City name such as C(Europe/Rome). Fixed offsets and legacy names (C(EST), C(MST),
+        C(CET), C(Etc/GMT+5), C(UTC)) are refused with the city zone to use, because they ignore the daylight-saving
+        changes of the office's city; a misspelt name gets the nearest valid names.
       - C(days) (C(mon) to C(sun)), C(opens) and C(closes) (C("HH:MM"), 24 h; quote them, YAML reads an unquoted
         C(18:00) as a number), C(hours) (per-weekday C(opens)/C(closes) overrides for office days) and C(closed_dates)
         (C(YYYY-MM-DD) or inclusive C(YYYY-MM-DD..YYYY-MM-DD)) are optional.
@@ -135,14 +138,15 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.imagicle.phonelock.plugins.plugin_utils.office_hours import SiteError, parse_instant, parse_site, status
+from ansible_collections.imagicle.phonelock.plugins.plugin_utils._calendar import InstantError, parse_instant, status
+from ansible_collections.imagicle.phonelock.plugins.plugin_utils._site import SiteError, parse_site
 
 
 def office_hours(site, at=None, defaults=None):
     """The status of one site at ``at`` (now when empty)."""
     try:
-        return status(parse_site(site, defaults), parse_instant(at))
-    except SiteError as exc:
+        return status(parse_site(site, defaults), parse_instant(at, 'at'))
+    except (SiteError, InstantError) as exc:
         raise AnsibleFilterError('office_hours: %s' % exc) from None
 
 

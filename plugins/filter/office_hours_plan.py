@@ -14,13 +14,24 @@ author:
 description:
   - Judges every site at one instant with the C(imagicle.phonelock.office_hours) filter and decides, per site, whether
     a run locks its phones, unlocks them or leaves them alone, with one sentence that says why.
+  - The C(imagicle.phonelock.office_hours_requests) filter turns the plan into the ordered M(imagicle.phonelock.phones)
+    tasks that carry it out.
   - V(auto) applies the state the calendar demands (V(unlocked) while the office is open, V(locked) otherwise).
   - V(locked) and V(unlocked) apply where the calendar agrees and skip the other sites, so a scheduler that fires late
     or a run started by hand never locks an open office nor unlocks a closed one. O(force=true) applies them anyway.
-  - Every site is validated, also those that O(limit) leaves out. A problem fails the filter with a message that names
-    the site and the key.
-  - The C(imagicle.phonelock.office_hours) role runs the plan's selections in one M(imagicle.phonelock.phones) task
-    per state, then matches the results to the sites with the C(imagicle.phonelock.office_hours_report) filter.
+  - Every site is validated, also those that O(limit) leaves out. A problem confined to one site (its keys, the keys and
+    values of its selections, its time zone, hours and dates, a name another site also uses) leaves that site out with
+    action V(invalid) and a message in the user's coordinates, the site's position and name, then the key, as in
+    C(office_hours_sites[3]), C(milano), C(selections[0].customfield1);
+    the other sites are planned. A problem of the whole run (O(at), O(limit), O(defaults), O(state), O(force)) fails
+    the filter with a message that names the role's variable (C(office_hours_now), C(office_hours_limit), ...).
+  - Nested sites. A selection nests in another when it has all of the other's filters and more (values compared
+    ignoring case); the most specific site wins. When the run applies a site, every site nested in it is applied too,
+    with its own calendar's state (the forced state when O(force=true)), also when O(limit) leaves it out or the run
+    would skip it; C(order) puts its requests after the broader site's. Selections of two sites that may share phones
+    without nesting, when the sites demand different states now, are reported in C(problems) of the applied ones.
+  - The C(imagicle.phonelock.office_hours) role runs those tasks, then matches the results to the sites with the
+    C(imagicle.phonelock.office_hours_report) filter.
 positional: state, at, force, limit, defaults
 options:
   _input:
@@ -49,6 +60,7 @@ options:
       - Plan only the sites with these names (ignoring case), in the order of the sites. A string is read as a
         comma-separated list.
       - None or an empty list plans every site. A name that matches no site is an error.
+      - The sites nested in a site the run applies are planned too (see the description).
     type: list
     elements: str
   defaults:
@@ -88,9 +100,33 @@ _value:
       type: str
       sample: locked
     action:
-      description: What the run does at this site, V(locked), V(unlocked), or V(skip).
+      description:
+        - What the run does at this site, V(locked), V(unlocked), V(skip), or V(invalid) for a site left out because of
+          its own problem (then the status keys are V(null) and C(problems) says what is wrong).
       type: str
       sample: skip
+    order:
+      description:
+        - For each selection of an applied site, the order of its request. V(0) for a selection that nests in no selection
+          of another site the run applies, else one more than the highest order of those it nests in. Every request of
+          an order finishes before any of the next is sent. Empty for a site that is not applied.
+      type: list
+      elements: int
+      sample: [0]
+    nested_in:
+      description:
+        - For a site the run applies, the applied sites it nests in; its requests are sent after theirs. A site that the
+          run applies only because of them (outside O(limit), or skipped by an explicit run) says so in C(why).
+      type: list
+      elements: str
+      sample: [milano]
+    problems:
+      description:
+        - What is wrong, for an V(invalid) site, or selections that may share phones with another site's without nesting
+          while the two sites demand different states now. The role fails at the end of a run when any site has problems.
+      type: list
+      elements: str
+      sample: []
     why:
       description: One sentence for the run's summary.
       type: str
@@ -104,115 +140,18 @@ _value:
       sample: [{"department": "Sales", "custom_field1": "Milano"}]
 '''
 
-from datetime import date
-from functools import lru_cache
-
 from ansible.errors import AnsibleFilterError
-from ansible.module_utils.parsing.convert_bool import boolean
 
-from ansible_collections.imagicle.phonelock.plugins.plugin_utils.office_hours import (
-    HORIZON_DAYS,
-    SiteError,
-    parse_instant,
-    parse_site,
-    status,
-)
-
-STATES = ('auto', 'locked', 'unlocked')
-
-
-def _until(local_time, next_transition, next_label):
-    """When the state changes, as short as is clear: '18:00' today, 'Tue 08:00' this week, else with the date."""
-    # next_label is e.g. 'Tue 2026-11-24 08:00 CET'
-    if next_transition[:10] == local_time[:10]:
-        return next_label[15:20]
-    if (date.fromisoformat(next_transition[:10]) - date.fromisoformat(local_time[:10])).days < 7:
-        return '%s %s' % (next_label[:3], next_label[15:20])
-    return next_label[:20]
-
-
-# Memoised: a plan, and every minute of the same stretch of a day, ask the same questions.
-@lru_cache(maxsize=4096)
-def _condition(is_open, reason, local_date, next_transition, next_label):
-    if is_open:
-        hours = reason[len('open '):]
-        if next_transition is None:
-            return 'the office is open %s, with no closing in the next %d days' % (hours, HORIZON_DAYS)
-        return 'the office is open until %s %s' % (_until(local_date, next_transition, next_label), hours)
-    if next_transition is None:
-        return 'the office is closed, with no opening in the next %d days' % HORIZON_DAYS
-    return 'the office is closed until %s' % _until(local_date, next_transition, next_label)
-
-
-@lru_cache(maxsize=4096)
-def _decision(calendar, condition, requested, force):
-    if requested == 'auto':
-        return calendar, 'auto: %s, so its phones are %s.' % (condition, calendar)
-    if requested == calendar:
-        return calendar, '%s as requested: %s.' % (requested, condition)
-    if force:
-        return requested, 'forced: %s although %s, because office_hours_force is true.' % (requested, condition)
-    verb, office = ('lock', 'an open office') if requested == 'locked' else ('unlock', 'a closed office')
-    return 'skip', 'skipped: %s; %s %s run never %ss %s. Set office_hours_force: true to %s anyway.' % (
-        condition, 'a' if requested == 'locked' else 'an', requested, verb, office, verb)
-
-
-def decide(entry, requested, force):
-    """(action, why) for one site's status entry, a requested state (auto, locked, unlocked) and the force flag."""
-    condition = _condition(entry['open'], entry['reason'], entry['local_time'][:10], entry['next_transition'], entry['next_label'])
-    return _decision(entry['state'], condition, requested, force)
-
-
-def _wanted(limit, names):
-    """The lower-cased names to plan, or None for every site."""
-    if limit is None or limit == '':
-        return None
-    if isinstance(limit, str):
-        limit = [name.strip() for name in limit.split(',') if name.strip()]
-    if not isinstance(limit, (list, tuple)) or not all(isinstance(name, str) for name in limit):
-        raise AnsibleFilterError('office_hours_plan: limit must be a list of site names (or a comma-separated string), not %r' % (limit,))
-    if not limit:
-        return None
-    known = set(name.lower() for name in names)
-    unknown = [name for name in limit if name.lower() not in known]
-    if unknown:
-        raise AnsibleFilterError('office_hours_plan: limit names %s, which match%s no site; the sites are %s'
-                                 % (', '.join(repr(name) for name in unknown), 'es' if len(unknown) == 1 else '', ', '.join(names)))
-    return set(name.lower() for name in limit)
+from ansible_collections.imagicle.phonelock.plugins.plugin_utils._calendar import InstantError
+from ansible_collections.imagicle.phonelock.plugins.plugin_utils._plan import plan
+from ansible_collections.imagicle.phonelock.plugins.plugin_utils._site import SiteError
 
 
 def office_hours_plan(sites, state='auto', at=None, force=False, limit=None, defaults=None):
     """One plan entry per site: its status at ``at``, the action for ``state`` and why."""
-    if state not in STATES:
-        raise AnsibleFilterError('office_hours_plan: state must be auto, locked or unlocked, not %r' % (state,))
     try:
-        force = boolean(force, strict=True)
-    except TypeError:
-        raise AnsibleFilterError('office_hours_plan: force must be a boolean (true or false), not %r' % (force,)) from None
-    if not isinstance(sites, (list, tuple)) or not sites:
-        raise AnsibleFilterError('office_hours_plan: the sites must be a non-empty list of sites, not %r' % (sites,))
-    try:
-        instant = parse_instant(at)
-        parsed = []
-        seen = {}
-        for index, raw in enumerate(sites):
-            site = parse_site(raw, defaults, where='sites[%d]' % index)
-            other = seen.setdefault(site.name.lower(), index)
-            if other != index:
-                raise SiteError('sites[%d] (%s): name is already used by sites[%d] (%s); site names must be unique, ignoring case'
-                                % (index, site.name, other, parsed[other].name))
-            parsed.append(site)
-        wanted = _wanted(limit, [site.name for site in parsed])
-        plan = []
-        for site in parsed:
-            if wanted is not None and site.name.lower() not in wanted:
-                continue
-            entry = status(site, instant)
-            action, why = decide(entry, state, force)
-            entry.update(requested=state, action=action, why=why, selections=[dict(item) for item in site.selections])
-            plan.append(entry)
-        return plan
-    except SiteError as exc:
+        return plan(sites, state, at, force, limit, defaults)
+    except (SiteError, InstantError) as exc:
         raise AnsibleFilterError('office_hours_plan: %s' % exc) from None
 
 

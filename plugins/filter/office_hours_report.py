@@ -12,15 +12,24 @@ version_added: 1.0.0
 author:
   - imagicle.phonelock contributors (@imagicle-phonelock)
 description:
-  - Takes the plan of the C(imagicle.phonelock.office_hours_plan) filter and the registered results of the two
+  - Takes the plan of the C(imagicle.phonelock.office_hours_plan) filter and the registered result of the
     M(imagicle.phonelock.phones) tasks that ran it, and says per site what happened, with one line for a summary.
-  - The V(locked) task must have run the selections of the plan entries whose C(action) is V(locked), concatenated in
-    plan order (and the V(unlocked) task likewise); its C(results) are matched back to the sites in that order.
+  - With O(applied), the registered result of a phones task looped over the C(imagicle.phonelock.office_hours_requests)
+    of the plan (as the role runs it); each loop item's C(results) are matched back to the sites its C(sites) names.
+  - Without it, O(locked) and O(unlocked); the V(locked) task must have run the selections of the plan entries whose
+    C(action) is V(locked), concatenated in plan order (and the V(unlocked) task likewise).
+  - A site that the plan left out as V(invalid) is reported with outcome V(invalid) and its problems in C(errors); the
+    C(problems) of an applied site are added to its C(errors) too.
   - A task that failed as a whole (for example an invalid option), so that it returned no C(results), marks every site
     of its action as failed with the task's message. A task that was skipped or not registered marks them V(not run).
   - In check mode the counts of phones are unknown; the line says that no request was sent.
 positional: locked, unlocked
 options:
+  applied:
+    description:
+      - The registered result of the M(imagicle.phonelock.phones) task looped over the
+        C(imagicle.phonelock.office_hours_requests) of the plan. When given, O(locked) and O(unlocked) are not used.
+    type: dict
   _input:
     description: The list the C(imagicle.phonelock.office_hours_plan) filter returned.
     type: list
@@ -63,7 +72,8 @@ _value:
     outcome:
       description:
         - V(applied) when every selection of the site succeeded (in check mode, would have been sent),
-          V(failed) when any failed, V(skipped) when the plan skipped the site, V(not run) when its task did not run.
+          V(failed) when any failed, V(skipped) when the plan skipped the site, V(not run) when its task did not run,
+          V(invalid) when the plan left the site out because of its own problem.
       type: str
       sample: applied
     why:
@@ -87,7 +97,7 @@ _value:
       type: int
       sample: 58
     errors:
-      description: The messages of the site's failed selections (or of its failed task).
+      description: The messages of the site's failed selections (or of its failed task), and the plan's C(problems) of the site.
       type: list
       elements: str
       sample: []
@@ -131,22 +141,67 @@ def _task_outcomes(action, result, entries):
     for entry in entries:
         items = [item if isinstance(item, Mapping) else {} for item in results[offset:offset + len(entry['selections'])]]
         offset += len(entry['selections'])
-        errors = [str(item.get('msg') or 'failed') for item in items if item.get('failed')]
-        matched, changed = _count(items, 'phones_matched'), _count(items, 'phones_changed')
-        if errors:
-            outcomes.append(('failed', matched, changed, errors, '%d of %s failed: %s'
-                             % (len(errors), _plural(len(items), 'selection'), ' | '.join(errors))))
-            continue
-        detail = _plural(len(items), 'selection')
-        if all('attempts' not in item for item in items):
-            # A sent request always reports its attempts; none did, so this was check mode.
-            detail += ' (check mode: no request sent)'
-        if matched is not None:
-            detail += ', %s matched' % _plural(matched, 'phone')
-        if changed is not None:
-            detail += ', %d changed' % changed
-        outcomes.append(('applied', matched, changed, [], detail))
+        outcomes.append(_site_outcome(items))
     return outcomes
+
+
+def _applied_outcomes(plan, applied):
+    """Per applied plan entry: its selections' results, gathered from every loop item that sent some of them."""
+    items = {}
+    steps = applied.get('results') if isinstance(applied, Mapping) else None
+    if applied and not isinstance(steps, list) and not (isinstance(applied, Mapping) and applied.get('skipped')):
+        raise AnsibleFilterError('office_hours_report: applied must be the registered result of the phones task looped over '
+                                 'office_hours_requests, not %r' % (applied,))
+    for step in steps or []:
+        if not isinstance(step, Mapping) or not isinstance(step.get('item'), Mapping):
+            raise AnsibleFilterError('office_hours_report: applied must be the registered result of the phones task looped over '
+                                     'office_hours_requests; an entry of its results has no item')
+        sites = step['item'].get('sites') or []
+        results = step.get('results') if isinstance(step.get('results'), list) else None
+        if results is not None and len(results) != len(sites):
+            raise AnsibleFilterError('office_hours_report: a %s request has %s for %s' % (
+                step['item'].get('state'), _plural(len(results), 'result'), _plural(len(sites), 'selection')))
+        for number, name in enumerate(sites):
+            if step.get('skipped'):
+                item = {'skipped': True}
+            elif results is None:
+                # Refused as a whole (e.g. an invalid option): no selection of that task was attempted.
+                item = {'failed': True, 'msg': str(step.get('msg') or 'the %s task returned no results' % step['item'].get('state'))}
+            else:
+                item = results[number] if isinstance(results[number], Mapping) else {}
+            items.setdefault(name, []).append(item)
+    outcomes = {}
+    for entry in plan:
+        if entry['action'] not in ('locked', 'unlocked'):
+            continue
+        got = items.get(entry['name'], [])
+        if not got or all(item.get('skipped') for item in got):
+            outcomes[id(entry)] = ('not run', None, None, [], 'the %s task did not run' % entry['action'])
+        elif len(got) != len(entry['selections']):
+            raise AnsibleFilterError('office_hours_report: site %s has %s in applied but %s in the plan' % (
+                entry['name'], _plural(len(got), 'result'), _plural(len(entry['selections']), 'selection')))
+        else:
+            outcomes[id(entry)] = _site_outcome(got)
+    return outcomes
+
+
+def _site_outcome(items):
+    """(outcome, matched, changed, errors, detail) of one site from its selections' results."""
+    failed = [str(item.get('msg') or 'failed') for item in items if item.get('failed')]
+    # A task refused as a whole gives every selection its one message: say it once.
+    errors = list(dict.fromkeys(failed))
+    matched, changed = _count(items, 'phones_matched'), _count(items, 'phones_changed')
+    if errors:
+        return 'failed', matched, changed, errors, '%d of %s failed: %s' % (len(failed), _plural(len(items), 'selection'), ' | '.join(errors))
+    detail = _plural(len(items), 'selection')
+    if all('attempts' not in item for item in items):
+        # A sent request always reports its attempts; none did, so this was check mode.
+        detail += ' (check mode: no request sent)'
+    if matched is not None:
+        detail += ', %s matched' % _plural(matched, 'phone')
+    if changed is not None:
+        detail += ', %d changed' % changed
+    return 'applied', matched, changed, [], detail
 
 
 def _check_plan(plan):
@@ -156,18 +211,21 @@ def _check_plan(plan):
         if not isinstance(entry, Mapping) or any(key not in entry for key in PLAN_KEYS):
             raise AnsibleFilterError('office_hours_report: plan[%d] is not an office_hours_plan entry (it needs %s)'
                                      % (index, ', '.join(PLAN_KEYS)))
-        if entry['action'] not in ('locked', 'unlocked', 'skip'):
-            raise AnsibleFilterError('office_hours_report: plan[%d] (%s): action must be locked, unlocked or skip, not %r'
+        if entry['action'] not in ('locked', 'unlocked', 'skip', 'invalid'):
+            raise AnsibleFilterError('office_hours_report: plan[%d] (%s): action must be locked, unlocked, skip or invalid, not %r'
                                      % (index, entry['name'], entry['action']))
 
 
-def office_hours_report(plan, locked=None, unlocked=None):
+def office_hours_report(plan, locked=None, unlocked=None, applied=None):
     """Per plan entry: the outcome of its selections in the registered results, and a summary line."""
     _check_plan(plan)
-    outcomes = {}
-    for action, result in (('locked', locked), ('unlocked', unlocked)):
-        entries = [entry for entry in plan if entry['action'] == action]
-        outcomes.update(zip((id(entry) for entry in entries), _task_outcomes(action, result, entries)))
+    if applied is not None:
+        outcomes = _applied_outcomes(plan, applied)
+    else:
+        outcomes = {}
+        for action, result in (('locked', locked), ('unlocked', unlocked)):
+            entries = [entry for entry in plan if entry['action'] == action]
+            outcomes.update(zip((id(entry) for entry in entries), _task_outcomes(action, result, entries)))
     name_width = max((len(str(entry['name'])) for entry in plan), default=0)
     label_width = max((len(str(entry['local_label'])) for entry in plan), default=0)
     report = []
@@ -175,10 +233,13 @@ def office_hours_report(plan, locked=None, unlocked=None):
         if entry['action'] == 'skip':
             # The word 'skipped' leads the line already; the rest of why says what the calendar said and what to do.
             outcome, matched, changed, errors, detail = 'skipped', None, None, [], entry['why'][len('skipped: '):]
+        elif entry['action'] == 'invalid':
+            outcome, matched, changed, errors, detail = 'invalid', None, None, [], 'left out: ' + ' | '.join(entry.get('problems') or [])
         else:
             outcome, matched, changed, errors, detail = outcomes[id(entry)]
-            # The calendar's reason, unless the run overrode the calendar: then why says so.
-            detail += '; ' + (entry['why'] if entry['why'].startswith('forced') else entry['reason'])
+            # The calendar's reason, unless the run overrode the calendar or a nesting applied it: then why says so.
+            detail += '; ' + (entry['why'] if entry['why'].startswith(('forced', 'nested')) else entry['reason'])
+        errors = list(errors) + list(entry.get('problems') or [])
         word = entry['action'] if outcome == 'applied' else outcome
         report.append({
             'name': entry['name'],
@@ -189,7 +250,7 @@ def office_hours_report(plan, locked=None, unlocked=None):
             'selections': len(entry['selections']),
             'phones_matched': matched,
             'phones_changed': changed,
-            'errors': list(errors),
+            'errors': errors,
             'line': '%-*s  %-*s  %-8s %s' % (name_width, entry['name'], label_width, entry['local_label'], word, detail),
         })
     return report

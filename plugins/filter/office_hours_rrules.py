@@ -36,8 +36,10 @@ description:
     run without C(RDATE), which AWX refuses, so that day the site's phones change state at its next transition,
     or at the next run of C(imagicle.phonelock.reconcile) when one is scheduled. Only times in the skipped hour are
     affected (between C(02:00) and C(03:00) in most zones), only on that one day a year.
-  - Every site is validated, also those that O(limit) leaves out. A problem fails the filter with a message that
-    names the site and the field.
+  - Every site is validated, also those that O(limit) leaves out, as the C(imagicle.phonelock.office_hours_plan) filter
+    reads them (site names unique ignoring case). Any problem fails the filter, with one message that names every
+    problem in the user's coordinates, the site's position and name first (C(office_hours_sites[3]) and C(milano)), so the
+    schedulers never get a partial set.
 positional: start, defaults, limit
 options:
   _input:
@@ -60,6 +62,7 @@ options:
   limit:
     description:
       - Return only the schedules of these sites. An empty list or no value returns the schedules of every site.
+      - Names match ignoring case. A string is read as a comma-separated list (C(milano,roma)).
       - Naming a site that is not among the sites is an error.
     type: list
     elements: str
@@ -186,9 +189,10 @@ from datetime import date, datetime, timedelta
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.text.converters import to_text
 
-from ansible_collections.imagicle.phonelock.plugins.plugin_utils.office_hours import (
-    NAME_PREFIX, WEEKDAYS, SiteError, group_by_time, parse_sites, scheduled_transitions,
-)
+from ansible_collections.imagicle.phonelock.plugins.plugin_utils._calendar import WEEKDAYS
+from ansible_collections.imagicle.phonelock.plugins.plugin_utils._schedules import NAME_PREFIX, group_by_time, scheduled_transitions
+from ansible_collections.imagicle.phonelock.plugins.plugin_utils._site import SiteError
+from ansible_collections.imagicle.phonelock.plugins.plugin_utils._sites import parse_sites
 
 RRULE_WEEKDAYS = ('MO', 'TU', 'WE', 'TH', 'FR', 'SA', 'SU')
 _DATE = re.compile(r'[0-9]{4}-[0-9]{2}-[0-9]{2}\Z')

@@ -21,8 +21,10 @@ description:
     so C(systemd-analyze calendar) reports each value unchanged as its normalized form.
   - Closed dates (holidays) are not in the timers. The timers fire on every office day; the role's run checks the
     closed dates and leaves the phones locked on a closed day.
-  - Every site is validated, also those that O(limit) leaves out. A problem fails the filter with a message that
-    names the site and the field.
+  - Every site is validated, also those that O(limit) leaves out, as the C(imagicle.phonelock.office_hours_plan) filter
+    reads them (site names unique ignoring case). Any problem fails the filter, with one message that names every
+    problem in the user's coordinates, the site's position and name first (C(office_hours_sites[3]) and C(milano)), so the
+    schedulers never get a partial set.
   - The C(imagicle.phonelock.office_hours) role's C(timers) entry point uses this filter to write the unit files.
 positional: defaults, prefix, limit
 options:
@@ -43,6 +45,7 @@ options:
   limit:
     description:
       - Return only the timers of these sites. An empty list or no value returns the timers of every site.
+      - Names match ignoring case. A string is read as a comma-separated list (C(milano,roma)).
       - Naming a site that is not among the sites is an error.
     type: list
     elements: str
@@ -121,9 +124,9 @@ import re
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.text.converters import to_text
 
-from ansible_collections.imagicle.phonelock.plugins.plugin_utils.office_hours import (
-    NAME_PREFIX, SiteError, group_by_time, parse_sites, scheduled_transitions,
-)
+from ansible_collections.imagicle.phonelock.plugins.plugin_utils._schedules import NAME_PREFIX, group_by_time, scheduled_transitions
+from ansible_collections.imagicle.phonelock.plugins.plugin_utils._site import SiteError
+from ansible_collections.imagicle.phonelock.plugins.plugin_utils._sites import parse_sites
 
 DEFAULT_PREFIX = NAME_PREFIX
 # Unit name characters that need no escaping, the same rule as a site name.

@@ -182,8 +182,10 @@ def _retry_after_seconds(value, now=None):
         return None
     value = value.strip()
     if _DELTA_SECONDS.match(value):
-        # 400 nines are a number too: cap it (anything over MAX_RETRY_AFTER ends the retries anyway) before float().
-        return float(min(int(value), 10 ** 9))
+        # 400 nines are a number too: cap it (anything over MAX_RETRY_AFTER ends the retries anyway) before float(),
+        # and before int(), which refuses more than 4300 digits.
+        digits = value.lstrip('0') or '0'
+        return float(min(int(digits), 10 ** 9)) if len(digits) <= 12 else float(10 ** 9)
     when = _http_date(value)
     if when is None:
         return None

@@ -190,6 +190,7 @@ options:
       - Only a reply that carries the count can tell; without one, nothing is said.
     type: bool
     default: false
+    version_added: 1.1.0
 notes:
   - The Phone Lock API publishes no reply format. An HTTP 2xx answer counts as success, except a 2xx with an HTML page
     (a proxy's or sign-on page answered, not UCX Suite) or a JSON object that reports an error (C(success=false), or

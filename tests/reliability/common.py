@@ -253,6 +253,29 @@ def run_modes(playbook, workdir, extravars, envvars, timeout=900):
     return runs
 
 
+def case_records(runs, table, sources, problems, case_problems):
+    """Yield (mode, case, record) for every case of table that every run of run_modes recorded (by its "name").
+
+    On the way it adds each run's texts and registered results to sources (for the secrets scan), a run that failed or
+    wrote nothing to problems, and a case a run did not record to case_problems[name].
+    """
+    for run in runs:
+        mode = run["mode"]
+        sources.update({f"{mode}: {source}": text for source, text in run["texts"].items()})
+        if run["rc"] != 0:
+            problems.append(f"{mode}: the playbook exited {run['rc']}")
+        if run["registered"] is None:
+            problems.append(f"{mode}: the playbook wrote no results: it did not finish")
+            continue
+        sources[f"{mode}: registered results"] = json.dumps(run["registered"], ensure_ascii=False)
+        records = {record["name"]: record for record in run["registered"]}
+        for case in table:
+            if case["name"] in records:
+                yield mode, case, records[case["name"]]
+            else:
+                case_problems[case["name"]].append(f"{mode}: no record")
+
+
 def write_figures(suite, figures):
     """Store a suite's figures for run.py; also print them, so a suite run by hand shows its result."""
     OUTPUT.mkdir(parents=True, exist_ok=True)

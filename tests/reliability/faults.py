@@ -26,7 +26,7 @@ from urllib.parse import quote
 
 import requests
 
-from common import API_PATH, OUTPUT, STANDIN_DIR, StandIn, credentials_env, find_secrets, run_modes, write_figures
+from common import API_PATH, OUTPUT, STANDIN_DIR, StandIn, case_records, credentials_env, find_secrets, run_modes, write_figures
 
 SUITE = "faults"
 PLAYBOOK = Path(__file__).resolve().parent / "playbooks" / "faults.yml"
@@ -337,26 +337,13 @@ def main(argv):
     per_case = {case["name"]: [] for case in table}
     case_problems = {case["name"]: [] for case in table}
     case_gaps = {case["name"]: [] for case in table}
-    for run in runs:
-        mode = run["mode"]
-        sources.update({f"{mode}: {source}": text for source, text in run["texts"].items()})
-        if run["rc"] != 0:
-            problems.append(f"{mode}: the playbook exited {run['rc']}")
-        if run["registered"] is None:
-            problems.append(f"{mode}: the playbook wrote no results: it did not finish")
-            continue
-        sources[f"{mode}: registered results"] = json.dumps(run["registered"], ensure_ascii=False)
-        records = {record["name"]: record for record in run["registered"]}
-        for case in table:
-            if case["name"] not in records:
-                case_problems[case["name"]].append(f"{mode}: no record")
-                continue
-            observation, gaps, found, false_count, leak_count = judge(case, records[case["name"]])
-            case_gaps[case["name"]].append(gaps)
-            false_successes += false_count
-            leaks += leak_count
-            case_problems[case["name"]] += [f"{mode}: {problem}" for problem in found]
-            per_case[case["name"]].append(observation)
+    for mode, case, record in case_records(runs, table, sources, problems, case_problems):
+        observation, gaps, found, false_count, leak_count = judge(case, record)
+        case_gaps[case["name"]].append(gaps)
+        false_successes += false_count
+        leaks += leak_count
+        case_problems[case["name"]] += [f"{mode}: {problem}" for problem in found]
+        per_case[case["name"]].append(observation)
     if not location_live:
         problems.append("the redirect target on 127.0.0.2 does not log a request sent to it: its checks would prove nothing")
 

@@ -88,7 +88,7 @@ class HostileServer:
             # Every other request succeeds (the retry), except after a wait too long to retry at all.
             if seen % 2 == 0 and not department.endswith("nines"):
                 return ok
-            value = {"superscript": "²", "nines": "9" * 400, "asctime": "Sun Nov  6 08:49:37 1994",
+            value = {"superscript": "²", "nines": "9" * 400, "manynines": "9" * 5000, "asctime": "Sun Nov  6 08:49:37 1994",
                      "minus": "Sun, 06 Nov 1994 08:49:37 -0000", "garbage": "soon, please"}[department.split("-")[1]]
             return _raw(503, "Service Unavailable", b"busy", {"Retry-After": value})
         if kind == "drip":

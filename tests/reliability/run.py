@@ -17,7 +17,7 @@ import time
 
 import common
 
-SUITES = ("bad_input", "faults", "hostile", "load")
+SUITES = ("bad_input", "faults", "hostile", "sites", "load")
 
 
 def run_suite(name, args):
@@ -35,7 +35,7 @@ def run_suite(name, args):
 
 def rows(figures):
     """The table rows: (check, what was measured, what must hold, whether it held)."""
-    bad, faults, hostile, load = (figures.get(name) or {} for name in SUITES)
+    bad, faults, hostile, sites, load = (figures.get(name) or {} for name in SUITES)
     secrets = sum(suite.get("secrets_found", 0) for suite in (bad, faults, hostile))
     sources = sum(suite.get("secret_sources_scanned", 0) for suite in (bad, faults, hostile))
     return [
@@ -48,6 +48,11 @@ def rows(figures):
         ("Null filters next to real ones (YAML null, unset variable)",
          f"{hostile.get('null_cases_tried', '?')} tried: {hostile.get('null_requests_sent', '?')} requests reached the server",
          "0 requests", bool(hostile) and hostile.get("null_requests_sent") == 0),
+        ("Bad site lists (one bad site among good ones)",
+         f"{sites.get('site_cases_tried', '?')} tried: {sites.get('site_cases_confined', '?')} confined to their site, "
+         f"{sites.get('site_cases_valid', '?')} valid, {sites.get('site_cases_other', '?')} other; end to end "
+         f"{sites.get('site_end_to_end_held', '?')} of {sites.get('site_end_to_end_runs', '?')} held", "0 other, all held",
+         bool(sites) and sites.get("site_cases_other") == 0 and sites.get("site_end_to_end_held") == sites.get("site_end_to_end_runs")),
         ("Faults",
          f"{faults.get('faults_tried', '?')} tried: {faults.get('survived', '?')} survived, "
          f"{faults.get('clean_failures', '?')} clean failures, {faults.get('false_successes', '?')} false successes",

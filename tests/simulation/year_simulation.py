@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Every minute of a year, five sites: the office hours calendar against an independent oracle.
+"""Every minute of a year, nine sites: the office hours calendar against an independent oracle.
 
 The oracle works from the raw site definitions with its own code: it expands the closed dates into a set of days,
 reads each UTC minute's local wall clock (hourly offsets, refined by minute where the offset changes), and takes as
@@ -11,11 +11,18 @@ a day's opening (closing) the first UTC minute whose wall clock reads the openin
 documented rule, reached another way: in a skipped hour the first such minute is the jump, in a repeated hour it is
 the first occurrence.
 
-Each minute one office_hours_plan(state=auto) call judges all five sites (a "late run" at that minute); its entries
+Each minute one office_hours_plan(state=auto) call judges all nine sites (a "late run" at that minute); its entries
 carry status() for every site. Checked per site and minute: the state, the action, next_transition/next_state,
 closed dates; the decision of a locked and an unlocked run (skip where the calendar disagrees); and the full
 office_hours_plan filter with state=locked and unlocked around every transition and at every 61st minute.
 The instants where the state flips must equal both transitions() and the oracle's openings and closings.
+
+The odd zones are here too: Australia/Lord_Howe (a 30-minute daylight-saving shift), Asia/Kathmandu (+05:45, no DST)
+and Pacific/Chatham (+12:45/+13:45). Two Lord Howe sites nest (a reception desk inside the office): every minute the
+auto run's plan must send the inner site's request after the outer site's, with each site's own state; at the sampled
+minutes (every 61st and around every transition) the requests of auto, locked, unlocked and limited runs
+(office_hours_requests, in their order) are played on the two groups of phones, and every group a request touched must
+end in its own site's state (an auto run touches both).
 
 Run it with the collection importable, e.g. from the repository root:
     PYTHONPATH=/tmp/ac python tests/simulation/year_simulation.py
@@ -34,11 +41,14 @@ from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 try:
-    from ansible_collections.imagicle.phonelock.plugins.filter.office_hours_plan import decide, office_hours_plan
-    from ansible_collections.imagicle.phonelock.plugins.plugin_utils.office_hours import parse_site, transitions
+    from ansible_collections.imagicle.phonelock.plugins.filter.office_hours_plan import office_hours_plan
+    from ansible_collections.imagicle.phonelock.plugins.filter.office_hours_requests import office_hours_requests
+    from ansible_collections.imagicle.phonelock.plugins.plugin_utils._calendar import transitions
+    from ansible_collections.imagicle.phonelock.plugins.plugin_utils._plan import decide
+    from ansible_collections.imagicle.phonelock.plugins.plugin_utils._site import parse_site
     IMPORT_ERROR = None
 except ImportError as exc:
-    decide = office_hours_plan = parse_site = transitions = None
+    decide = office_hours_plan = office_hours_requests = parse_site = transitions = None
     IMPORT_ERROR = ('year_simulation: cannot import the imagicle.phonelock collection (%s). Set PYTHONPATH to the folder that holds '
                     'ansible_collections/imagicle/phonelock, for example PYTHONPATH=/tmp/ac, or PYTHONPATH=.build/collections after '
                     'make install.' % exc)
@@ -76,7 +86,27 @@ SITES = [
     {'name': 'saopaulo', 'timezone': 'America/Sao_Paulo', 'days': ['mon', 'tue', 'wed', 'thu', 'fri', 'sat'],
      'opens': '10:00', 'closes': '23:30', 'selections': [{'custom_field1': 'SaoPaulo'}],
      'closed_dates': ['2026-02-16..2026-02-17', '2026-12-24', '2026-12-31']},
+    # A 30-minute DST shift: the Sunday 01:45-02:15 window closes in the skipped half hour on 2026-10-04 (02:00 -> 02:30)
+    # and opens in the repeated half hour on 2026-04-05 (02:00 -> 01:30).
+    {'name': 'lordhowe', 'timezone': 'Australia/Lord_Howe', 'days': ['mon', 'tue', 'wed', 'thu', 'fri', 'sun'],
+     'opens': '08:00', 'closes': '17:00', 'hours': {'sun': {'opens': '01:45', 'closes': '02:15'}},
+     'selections': [{'custom_field1': 'LordHowe'}], 'closed_dates': ['2026-01-26', '2026-12-25']},
+    # Nested in lordhowe (its selection refines lordhowe's, in another case): the reception desk, closed on Wednesdays,
+    # open longer and on Saturdays, with closed dates of its own.
+    {'name': 'lordhowe-desk', 'timezone': 'Australia/Lord_Howe', 'days': ['mon', 'tue', 'thu', 'fri', 'sat'],
+     'opens': '07:00', 'closes': '19:30', 'hours': {'sat': {'opens': '09:00', 'closes': '12:00'}},
+     'selections': [{'custom_field1': 'lordhowe', 'custom_field4': 'Reception'}], 'closed_dates': ['2026-06-08', '2026-12-26']},
+    # +05:45 all year; offices from Sunday to Friday.
+    {'name': 'kathmandu', 'timezone': 'Asia/Kathmandu', 'days': ['sun', 'mon', 'tue', 'wed', 'thu', 'fri'],
+     'opens': '09:45', 'closes': '17:15', 'selections': [{'custom_field1': 'Kathmandu'}], 'closed_dates': ['2026-10-20..2026-10-23']},
+    # +12:45 / +13:45: a Sunday window entirely in the skipped hour on 2026-09-27 (02:45 -> 03:45) has no open interval;
+    # on 2026-04-05 (03:45 -> 02:45) it falls in the repeated hour.
+    {'name': 'chatham', 'timezone': 'Pacific/Chatham', 'days': ['mon', 'tue', 'wed', 'thu', 'fri', 'sun'],
+     'opens': '08:15', 'closes': '16:45', 'hours': {'sun': {'opens': '02:50', 'closes': '03:30'}},
+     'selections': [{'custom_field1': 'Chatham'}], 'closed_dates': ['2026-11-30']},
 ]
+# (outer, inner) site names whose selections nest.
+NESTED = [('lordhowe', 'lordhowe-desk')]
 
 
 # --- the oracle -------------------------------------------------------------------------------------------------
@@ -181,29 +211,68 @@ PREPARED = []
 
 # --- the run ----------------------------------------------------------------------------------------------------
 
+def groups_of_phones():
+    """For each nested pair: (site number, filters) of the phones of the outer site only and of the inner site's phones."""
+    numbers = dict((item['site'].name, number) for number, item in enumerate(PREPARED))
+    return [(numbers[name], PREPARED[numbers[name]]['site'].filters[0]) for pair in NESTED for name in pair]
+
+
+def play(steps, groups):
+    """The state each group of phones ends in after the requests, in their order; None for a group no request touched.
+    A request touches a group when the group's phones match all of the request's filters."""
+    final = [None] * len(groups)
+    for step in steps:
+        for selection in step['selections']:
+            filters = frozenset((key, value.casefold()) for key, value in selection.items())
+            for number, (dummy, group) in enumerate(groups):
+                if filters <= group:
+                    final[number] = step['state']
+    return final
+
+
 def check_minutes(bounds):
     """Check the minutes low..high-1 of the window; return (counts, first mismatches, states per site)."""
     low, high = bounds
     sites = [item['site'] for item in PREPARED]
-    counts = dict(mismatches=0, full_runs=0)
+    counts = dict(mismatches=0, full_runs=0, nested_runs=0)
     problems = []
     states = [bytearray(high - low) for dummy in PREPARED]
     pointers = [bisect.bisect_right(item['flips'], (low, '')) for item in PREPARED]
     near_flip = set(index + delta for item in PREPARED for index, dummy in item['flips'] for delta in (-1, 0))
     runs = {True: ('skip', 'unlocked'), False: ('locked', 'skip')}  # open -> (a locked run, an unlocked run)
+    groups = groups_of_phones()
+    outers = [pair[0] for pair in NESTED]
 
     def mismatch(text):
         counts['mismatches'] += 1
         if len(problems) < 20:
             problems.append(text)
 
+    def check_phones(plan, minute, what, every_group):
+        # Each group a request touched ends in its own site's state (an auto run touches every group).
+        counts['nested_runs'] += 1
+        wanted = ['unlocked' if PREPARED[number]['expected'][minute] else 'locked' for number, dummy in groups]
+        final = play(office_hours_requests(plan), groups)
+        if any(got != want and (got is not None or every_group) for got, want in zip(final, wanted)):
+            mismatch('%s %s run: the nested groups of phones end %s, their sites demand %s' % (plan[0]['at'], what, final, wanted))
+
+    pairs = [(groups[index][0], groups[index + 1][0]) for index in range(0, len(groups), 2)]
     for minute in range(low, high):
         instant = START + timedelta(minutes=minute)
         plan = office_hours_plan(sites, 'auto', instant)
+        # Every minute: the inner site's requests come after the outer site's (the states are checked below).
+        if any(plan[inner]['order'][0] <= plan[outer]['order'][0] or plan[inner]['nested_in'] != [plan[outer]['name']] for outer, inner in pairs):
+            mismatch('%s auto run: the nested sites are not ordered after their outer sites: %s' % (
+                plan[0]['at'], [(plan[number]['name'], plan[number]['order'], plan[number]['nested_in']) for pair in pairs for number in pair]))
         full = None
         if minute % EVERY == 0 or minute in near_flip:
+            check_phones(plan, minute, 'auto', True)
             full = [office_hours_plan(sites, state, instant) for state in ('locked', 'unlocked')]
             counts['full_runs'] += 2 * len(sites)
+            for state, whole in zip(('locked', 'unlocked'), full):
+                check_phones(whole, minute, state, False)
+            for state in ('auto', 'locked', 'unlocked'):
+                check_phones(office_hours_plan(sites, state, instant, limit=outers), minute, 'limited %s' % state, state == 'auto')
         for number, entry in enumerate(plan):
             item = PREPARED[number]
             is_open = item['expected'][minute] == 1
@@ -222,7 +291,9 @@ def check_minutes(bounds):
             if item['closed'][minute] and (entry['open'] or not entry['reason'].endswith(('is a closed date', 'is not an office day'))):
                 mismatch('%s %s: on a closed date: %s' % (entry['name'], entry['at'], entry['reason']))
             decided = (decide(entry, 'locked', False)[0], decide(entry, 'unlocked', False)[0])
-            if decided != runs[is_open] or full and (full[0][number]['action'], full[1][number]['action']) != runs[is_open]:
+            # A nested site that an explicit run applies with its outer site gets its own state, not a skip: check_phones.
+            explicit = [(run[number]['action'], want) for run, want in zip(full or (), runs[is_open]) if not run[number]['nested_in']]
+            if decided != runs[is_open] or any(got != want for got, want in explicit):
                 mismatch('%s %s: a locked run does %s, an unlocked run %s, the oracle says %s' % (entry['name'], entry['at'], decided[0],
                                                                                                   decided[1], runs[is_open]))
     return counts, problems, [bytes(state) for state in states]
@@ -266,6 +337,9 @@ def run(processes=None):
            format(closed_minutes, ',')),
         '  late runs (plan, state=auto): %s; locked/unlocked run decisions: %s; of them through the full plan filter: %s'
         % (format(instants, ','), format(2 * instants, ','), format(counts['full_runs'], ',')),
+        '  nested sites %s: order checked every minute; runs whose requests were played on their '
+        'phones (auto, locked, unlocked, limited to the outer site, at the sampled minutes): %s'
+        % (', '.join('%s in %s' % (inner, outer) for outer, inner in NESTED), format(counts['nested_runs'], ',')),
         '  %d processes, %.1f s' % (len(chunks) if processes > 1 else 1, time.monotonic() - began),
     ]
     return counts['mismatches'], lines + problems

@@ -52,7 +52,8 @@ def test_office_hours():
 
 @pytest.mark.parametrize('site, at, message', [
     (dict(MILANO, timezone='Europe/Milan'), EVENING,
-     "office_hours: site (milano): timezone 'Europe/Milan' is not an IANA time zone name (for example Europe/Rome)"),
+     "office_hours: site (milano): timezone 'Europe/Milan' is not an IANA time zone name; did you mean Europe/Minsk or Europe/Tirane or "
+     "Europe/Riga?"),
     (MILANO, '2026-11-23T19:05',
      "office_hours: at '2026-11-23T19:05' has no UTC offset, so it is ambiguous across time zones; add an offset such as Z or +01:00"),
     ('milano', EVENING, "office_hours: site: a site must be a dictionary with name, timezone and selections, not 'milano'"),
@@ -69,7 +70,8 @@ def summary(plan):
 
 def test_plan_entries_hold_the_status_and_the_decision():
     plan = plan_filter(SITES, at=EVENING)
-    assert [set(entry) for entry in plan] == [STATUS_KEYS | {'requested', 'action', 'why', 'selections'}] * 3
+    assert [set(entry) for entry in plan] == [STATUS_KEYS | {'requested', 'action', 'why', 'selections', 'order', 'nested_in', 'problems'}] * 3
+    assert [(entry['order'], entry['nested_in'], entry['problems']) for entry in plan] == [([0, 0], [], []), ([0], [], []), ([0], [], [])]
     assert plan[0]['selections'] == MILANO['selections'] and plan[0]['selections'] is not MILANO['selections']
     assert plan[0]['requested'] == 'auto'
     assert plan[1]['local_label'] == 'Tue 2026-11-24 05:05 AEDT'
@@ -143,21 +145,18 @@ def test_plan_uses_the_defaults():
 
 
 @pytest.mark.parametrize('sites, kwargs, message', [
-    (SITES, {'state': 'lock'}, "office_hours_plan: state must be auto, locked or unlocked, not 'lock'"),
-    (SITES, {'force': 'maybe'}, "office_hours_plan: force must be a boolean (true or false), not 'maybe'"),
-    ([], {}, 'office_hours_plan: the sites must be a non-empty list of sites, not []'),
-    ({'name': 'milano'}, {}, "office_hours_plan: the sites must be a non-empty list of sites, not {'name': 'milano'}"),
-    ([MILANO, dict(SYDNEY, name='Milano')], {},
-     'office_hours_plan: sites[1] (Milano): name is already used by sites[0] (milano); site names must be unique, ignoring case'),
-    ([MILANO, dict(SYDNEY, days=['sun', 'funday'])], {},
-     "office_hours_plan: sites[1] (sydney): days: 'funday' is not a weekday name; use mon, tue, wed, thu, fri, sat or sun"),
-    (SITES, {'limit': ['roma']}, "office_hours_plan: limit names 'roma', which matches no site; the sites are milano, sydney, newyork"),
+    (SITES, {'state': 'lock'}, "office_hours_plan: office_hours_state must be auto, locked or unlocked, not 'lock'"),
+    (SITES, {'force': 'maybe'}, "office_hours_plan: office_hours_force must be a boolean (true or false), not 'maybe'"),
+    ([], {}, 'office_hours_plan: office_hours_sites must be a non-empty list of sites, not an empty list'),
+    ({'name': 'milano'}, {}, 'office_hours_plan: office_hours_sites must be a non-empty list of sites, not dict'),
+    (SITES, {'limit': ['roma']}, "office_hours_plan: office_hours_limit names 'roma', which matches no site; the sites are milano, sydney, newyork"),
     (SITES, {'limit': ['roma', 'milano', 'napoli']},
-     "office_hours_plan: limit names 'roma', 'napoli', which match no site; the sites are milano, sydney, newyork"),
-    (SITES, {'limit': {'milano': True}}, "office_hours_plan: limit must be a list of site names (or a comma-separated string), not {'milano': True}"),
-    (SITES, {'at': 'now'}, "office_hours_plan: at 'now' is not an ISO 8601 date and time with an offset, such as 2026-11-23T19:05:00+01:00 "
+     "office_hours_plan: office_hours_limit names 'roma', 'napoli', which match no site; the sites are milano, sydney, newyork"),
+    (SITES, {'limit': {'milano': True}},
+     "office_hours_plan: office_hours_limit must be a list of site names, or one comma-separated string of them, not {'milano': True} (dict)"),
+    (SITES, {'at': 'now'}, "office_hours_plan: office_hours_now 'now' is not an ISO 8601 date and time with an offset, such as 2026-11-23T19:05:00+01:00 "
                            "or 2026-11-23T18:05Z"),
-    (SITES, {'defaults': {'opens': 8}}, "office_hours_plan: defaults: opens 8 is a number, not a time of day: YAML reads an unquoted 00:08 as 8; "
+    (SITES, {'defaults': {'opens': 8}}, "office_hours_plan: office_hours_defaults: opens 8 is a number, not a time of day: YAML reads an unquoted 00:08 as 8; "
                                         "quote it ('00:08')"),
 ])
 def test_plan_errors(sites, kwargs, message):
@@ -263,3 +262,39 @@ def test_report_forced_line_says_forced():
     report = report_filter(plan, locked=locked, unlocked=None)
     assert report[2]['line'] == ('newyork  Mon 2026-11-23 13:05 EST   locked   1 selection, 30 phones matched, 30 changed; forced: locked although '
                                  'the office is open until 18:00 (Mon 08:00-18:00), because office_hours_force is true.')
+
+
+# --- issue 12, through the filters the role calls ----------------------------------------------------------------
+
+RECEPTION = {'name': 'reception', 'timezone': 'Europe/Rome', 'days': ['mon', 'tue', 'thu', 'fri'],
+             'selections': [{'custom_field1': 'Milano', 'department': 'Sales', 'custom_field4': 'Reception'}]}
+
+
+@pytest.mark.parametrize('limit', [None, 'milano'])
+def test_plan_unlock_on_wednesday_re_asserts_the_closed_reception_after_milano(limit):
+    plan = plan_filter([RECEPTION, MILANO], 'unlocked', '2026-11-25T08:30:00+01:00', limit=limit)
+    assert [(entry['name'], entry['action'], entry['order']) for entry in plan] == [('reception', 'locked', [1]), ('milano', 'unlocked', [0, 0])]
+
+
+def test_plan_leaves_out_one_bad_site_and_plans_the_others():
+    bad = dict(SYDNEY, selections=[{'customfield1': 'Sydney'}])
+    plan = plan_filter([MILANO, NEWYORK, dict(NEWYORK, name='boston'), bad], 'auto', EVENING)
+    assert [(entry['name'], entry['action']) for entry in plan] == [('milano', 'locked'), ('newyork', 'unlocked'), ('boston', 'unlocked'),
+                                                                    ('sydney', 'invalid')]
+    assert plan[3]['problems'] == [
+        'office_hours_sites[3] (sydney): selections[0].customfield1 is not a filter of imagicle.phonelock.phones (did you mean custom_field1?); '
+        'the filters are department, custom_field1 ... custom_field10 (or customField1 ... customField10) and all_phones']
+
+
+@pytest.mark.parametrize('zone, message', [
+    ('EST', "office_hours: site (milano): timezone 'EST' is the fixed offset UTC-05:00 with no daylight saving time: an office in a city "
+            "that changes its clocks would open and close an hour off for months. Use the zone of the office's city, for example "
+            "America/New_York"),
+    ('Etc/GMT+5', "office_hours: site (milano): timezone 'Etc/GMT+5' is the fixed offset UTC-05:00 (POSIX signs are inverted: Etc/GMT+5 "
+                  "is 5 hours behind UTC) with no daylight saving time: an office in a city that changes its clocks would open and close "
+                  "an hour off for months. Use the zone of the office's city, for example America/New_York"),
+    ('America/New_Yrok', "office_hours: site (milano): timezone 'America/New_Yrok' is not an IANA time zone name; did you mean "
+                         "America/New_York or America/Nuuk or America/Nome?"),
+])
+def test_office_hours_refuses_fixed_offsets_and_suggests_zones(zone, message):
+    assert filter_error(office_hours_filter, dict(MILANO, timezone=zone), at=EVENING) == message

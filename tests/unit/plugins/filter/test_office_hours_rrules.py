@@ -22,7 +22,8 @@ from dateutil.tz import datetime_exists, tzutc
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.imagicle.phonelock.plugins.filter.office_hours_rrules import FilterModule, office_hours_rrules
-from ansible_collections.imagicle.phonelock.plugins.plugin_utils.office_hours import parse_site, transitions
+from ansible_collections.imagicle.phonelock.plugins.plugin_utils._calendar import transitions
+from ansible_collections.imagicle.phonelock.plugins.plugin_utils._site import parse_site
 
 EXAMPLE_SITES = Path(__file__).parents[4] / 'examples' / 'inventory' / 'group_vars' / 'phonelock' / 'sites.yml'
 RRULE_WEEKDAYS = ('MO', 'TU', 'WE', 'TH', 'FR', 'SA', 'SU')
@@ -398,7 +399,7 @@ def test_a_day_whose_hours_both_fall_in_the_skipped_hour_has_no_run_as_it_has_no
         assert stamps(runs) == stamps(role_flips(raw, state, *span('Europe/Rome')))
 
 
-@pytest.mark.parametrize('zone', ['Asia/Kathmandu', 'America/St_Johns', 'Australia/Lord_Howe', 'UTC'])
+@pytest.mark.parametrize('zone', ['Asia/Kathmandu', 'America/St_Johns', 'Australia/Lord_Howe', 'Atlantic/Reykjavik'])
 def test_quarter_hour_half_hour_and_utc_zones_match_the_role(zone):
     raw = site('odd', zone, days=EVERY_DAY, opens='06:15', closes='23:45', hours={'sun': {'opens': '00:00', 'closes': '00:01'}})
     for state in ('locked', 'unlocked'):
@@ -443,8 +444,8 @@ SAMPLES = [item['rrule'] for sites, defaults in (
     ([MILANO], None),
     ([site(days=['sun', 'mon', 'wed', 'thu', 'fri'], timezone_name='Asia/Kathmandu', opens='06:15', closes='23:59')], None),
     ([site(days=EVERY_DAY, timezone_name='America/St_Johns', hours=HOURS)], None),
-    ([site(days=['fri', 'sat', 'sun', 'mon'], timezone_name='UTC', hours={'sun': {'opens': '00:00'}})], None),
-    ([site(days=EVERY_DAY, timezone_name='Etc/GMT-14', hours={day: {'opens': '0%d:0%d' % (n, n)} for n, day in enumerate(EVERY_DAY)})], None),
+    ([site(days=['fri', 'sat', 'sun', 'mon'], timezone_name='Atlantic/Reykjavik', hours={'sun': {'opens': '00:00'}})], None),
+    ([site(days=EVERY_DAY, timezone_name='Pacific/Kiritimati', hours={day: {'opens': '0%d:0%d' % (n, n)} for n, day in enumerate(EVERY_DAY)})], None),
     (yaml.safe_load(EXAMPLE_SITES.read_text())['office_hours_sites'], yaml.safe_load(EXAMPLE_SITES.read_text())['office_hours_defaults']),
 ) for item in office_hours_rrules(sites, '2026-11-30', defaults)]
 
@@ -492,11 +493,13 @@ START_TEXT = 'the local date the schedules start on, YYYY-MM-DD (for example 202
     ([site()], 20261130, None, None, 'start 20261130 (int) is not a date: use ' + START_TEXT),
     ([site()], datetime(2026, 11, 30, 8), None, None, 'start 2026-11-30 08:00:00 (datetime) is not a date: use ' + START_TEXT),
     ([site(days=['mon'])], '9999-12-31', None, None, 'start 9999-12-31 is too late: the schedules would start after 9999-12-31'),
-    ({'name': 'a'}, '2026-11-30', None, None, 'the sites must be a list, got dict'),
-    ([site()], '2026-11-30', ['days'], None, 'the defaults must be a dict, got list'),
+    ({'name': 'a'}, '2026-11-30', None, None, 'office_hours_sites must be a list of sites, not dict'),
+    ([site()], '2026-11-30', ['days'], None, "office_hours_defaults must be a dictionary with any of days, opens, closes, closed_dates, not ['days'] (list)"),
     ([site()], '2026-11-30', {'opens': '25:00'}, None,
-     'defaults: opens \'25:00\' is not a time of day; use "HH:MM" in 24-hour form, 00:00 to 23:59'),
-    ([site('a'), site('a')], '2026-11-30', None, None, "office_hours_sites[1]: the site name 'a' is used twice"),
+     'office_hours_defaults: opens \'25:00\' is not a time of day; use "HH:MM" in 24-hour form, 00:00 to 23:59'),
+    ([site('a'), site('a')], '2026-11-30', None, None,
+     ('office_hours_sites[0] (a): the name is also used by office_hours_sites[1] (a); site names must be unique, ignoring case | '
+      'office_hours_sites[1] (a): the name is also used by office_hours_sites[0] (a); site names must be unique, ignoring case')),
     ([site('ok'), site('a', closes='07:00')], '2026-11-30', None, None,
      'office_hours_sites[1] (a): opens 08:00 is not before closes 07:00; an office opens and closes on the same day '
      '(no overnight hours)'),
@@ -506,12 +509,18 @@ START_TEXT = 'the local date the schedules start on, YYYY-MM-DD (for example 202
      'office_hours_sites[0] (a): hours.sat: sat is not an office day (days: mon, tue, wed, thu, fri); add it to days or remove its hours'),
     ([site(), 'x'], '2026-11-30', None, None, "office_hours_sites[1]: a site must be a dictionary with name, timezone and selections, not 'x'"),
     ([site('a'), site('b')], '2026-11-30', None, ['a', 'nope', 'gone'],
-     'limit names sites that are not in the sites: nope, gone (the sites are: a, b)'),
-    ([], '2026-11-30', None, ['a'], 'limit names sites that are not in the sites: a (the sites are: none)'),
-    ([site('a')], '2026-11-30', None, 'a', 'limit must be a list of site names, got str'),
-    ([site('a')], '2026-11-30', None, [1], 'limit must be a list of site names, got the int 1'),
+     "office_hours_limit names 'nope', 'gone', which match no site; the sites are a, b"),
+    ([], '2026-11-30', None, ['a'], "office_hours_limit names 'a', which matches no site; the sites are none"),
+    ([site('a')], '2026-11-30', None, [1], 'office_hours_limit must be a list of site names, or one comma-separated string of them, not [1] (list)'),
 ])
 def test_errors_name_the_problem(sites, start, defaults, limit, message):
     with pytest.raises(AnsibleFilterError) as raised:
         office_hours_rrules(sites, start, defaults, limit)
     assert str(raised.value) == 'office_hours_rrules: ' + message
+
+
+def test_names_are_unique_ignoring_case_and_the_limit_is_read_as_the_plan_reads_it():
+    with pytest.raises(AnsibleFilterError, match=r'^office_hours_rrules: office_hours_sites\[0\] \(A\): the name is also used by '):
+        office_hours_rrules([site('A'), site('a')], '2026-11-30')
+    assert [item['name'] for item in office_hours_rrules([site('a'), site('b')], '2026-11-30', limit='B')] == [
+        'imagicle-phonelock-b-lock', 'imagicle-phonelock-b-unlock']

@@ -126,7 +126,7 @@ def test_without_defaults_a_site_is_open_monday_to_friday_8_to_18():
     }
 
 
-@pytest.mark.parametrize('timezone', ['Asia/Kolkata', 'Asia/Kathmandu', 'Australia/Adelaide', 'America/St_Johns', 'UTC'])
+@pytest.mark.parametrize('timezone', ['Asia/Kolkata', 'Asia/Kathmandu', 'Australia/Adelaide', 'America/St_Johns', 'Atlantic/Reykjavik'])
 def test_times_stay_local_in_half_hour_and_quarter_hour_zones(timezone):
     result = calendars([site('x', timezone, opens='09:30', closes='17:45')])
     assert result == {
@@ -170,9 +170,8 @@ def test_limit_still_validates_every_site():
 
 
 @pytest.mark.parametrize('limit, message', [
-    (['a', 'nope', 'gone'], "limit names sites that are not in the sites: nope, gone (the sites are: a, b)"),
-    ('a', 'limit must be a list of site names, got str'),
-    ([1], "limit must be a list of site names, got the int 1"),
+    (['a', 'nope', 'gone'], "office_hours_limit names 'nope', 'gone', which match no site; the sites are a, b"),
+    ([1], 'office_hours_limit must be a list of site names, or one comma-separated string of them, not [1] (list)'),
 ])
 def test_bad_limit(limit, message):
     with pytest.raises(AnsibleFilterError) as raised:
@@ -181,15 +180,17 @@ def test_bad_limit(limit, message):
 
 
 @pytest.mark.parametrize('sites, defaults, prefix, message', [
-    ({'name': 'a'}, None, 'p', 'the sites must be a list, got dict'),
-    ([site()], ['days'], 'p', 'the defaults must be a dict, got list'),
+    ({'name': 'a'}, None, 'p', 'office_hours_sites must be a list of sites, not dict'),
+    ([site()], ['days'], 'p', "office_hours_defaults must be a dictionary with any of days, opens, closes, closed_dates, not ['days'] (list)"),
     ([site()], None, '-p', "the prefix '-p' is not a valid unit name prefix: use a letter or digit, then letters, digits, "
                            '"_", "." or "-"'),
     ([site()], None, 'a b', "the prefix 'a b' is not a valid unit name prefix: use a letter or digit, then letters, digits, "
                             '"_", "." or "-"'),
     ([site()], None, '', "the prefix '' is not a valid unit name prefix: use a letter or digit, then letters, digits, "
                          '"_", "." or "-"'),
-    ([site('a'), site('a')], None, 'p', "office_hours_sites[1]: the site name 'a' is used twice"),
+    ([site('a'), site('a')], None, 'p',
+     ('office_hours_sites[0] (a): the name is also used by office_hours_sites[1] (a); site names must be unique, ignoring case | '
+      'office_hours_sites[1] (a): the name is also used by office_hours_sites[0] (a); site names must be unique, ignoring case')),
     ([site('ok'), site('a', closes='07:00')], None, 'p',
      'office_hours_sites[1] (a): opens 08:00 is not before closes 07:00; an office opens and closes on the same day '
      '(no overnight hours)'),
@@ -206,7 +207,7 @@ def test_errors_name_the_problem(sites, defaults, prefix, message):
 
 
 def test_a_bad_default_is_an_error():
-    with pytest.raises(AnsibleFilterError, match=r'^office_hours_timers: defaults: unknown key .wrong.'):
+    with pytest.raises(AnsibleFilterError, match=r'^office_hours_timers: office_hours_defaults: unknown key .wrong.'):
         office_hours_timers([site()], {'wrong': 1})
 
 
@@ -214,7 +215,7 @@ SAMPLES = [value for sites in (
     [MILANO],
     [site(days=['sun', 'mon', 'wed', 'thu', 'fri'], timezone='Asia/Kathmandu', opens='06:15', closes='23:59')],
     [site(days=['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], timezone='America/St_Johns')],
-    [site(days=['fri', 'sat', 'sun', 'mon'], timezone='UTC', hours={'sun': {'opens': '00:00'}})],
+    [site(days=['fri', 'sat', 'sun', 'mon'], timezone='Atlantic/Reykjavik', hours={'sun': {'opens': '00:00'}})],
 ) for timer in office_hours_timers(sites) for value in timer['on_calendar']]
 
 
@@ -225,3 +226,18 @@ def test_systemd_reads_each_value_as_its_own_normalized_form(value):
     assert run.returncode == 0, run.stderr
     # systemd prints an "Original form" line only when the normalized form differs.
     assert run.stdout.splitlines()[0].strip() == 'Normalized form: ' + value
+
+
+def test_names_are_unique_ignoring_case_as_in_the_plan():
+    with pytest.raises(AnsibleFilterError) as error:
+        office_hours_timers([site('Milano'), site('milano')])
+    assert error.value.message == (
+        'office_hours_timers: office_hours_sites[0] (Milano): the name is also used by office_hours_sites[1] (milano); site names must be '
+        'unique, ignoring case | office_hours_sites[1] (milano): the name is also used by office_hours_sites[0] (Milano); site names must '
+        'be unique, ignoring case')
+
+
+@pytest.mark.parametrize('limit', ['b', 'B', ' b ,', ['B']])
+def test_limit_is_read_as_the_plan_reads_it(limit):
+    assert [timer['unit'] for timer in office_hours_timers([site('a'), site('b')], limit=limit)] == [
+        'imagicle-phonelock-b-lock', 'imagicle-phonelock-b-unlock']

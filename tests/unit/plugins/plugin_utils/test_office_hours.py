@@ -12,15 +12,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ansible_collections.imagicle.phonelock.plugins.plugin_utils.office_hours import (
-    WEEKDAYS,
-    Site,
-    SiteError,
-    parse_instant,
-    parse_site,
-    status,
-    transitions,
-)
+from ansible_collections.imagicle.phonelock.plugins.plugin_utils._calendar import WEEKDAYS, InstantError, parse_instant, status, transitions
+from ansible_collections.imagicle.phonelock.plugins.plugin_utils._site import Site, SiteError, parse_site
 
 SEL = [{'custom_field1': 'Roma'}]
 ROMA = {'name': 'roma', 'timezone': 'Europe/Rome', 'selections': SEL,
@@ -60,7 +53,7 @@ def test_parse_site_overrides_defaults_and_adds_closed_dates():
     # Sorted, and overlapping or adjacent ranges merged (24, 25 and 26..27 touch).
     assert parsed.closed == ((date(2026, 1, 1), date(2026, 1, 1)), (date(2026, 8, 10), date(2026, 8, 21)),
                              (date(2026, 12, 24), date(2026, 12, 27)))
-    assert parse_site({'name': 'x', 'timezone': 'UTC', 'selections': SEL}, defaults).weekly == {0: (time(7), time(16)), 1: (time(7), time(16))}
+    assert parse_site({'name': 'x', 'timezone': 'Atlantic/Reykjavik', 'selections': SEL}, defaults).weekly == {0: (time(7), time(16)), 1: (time(7), time(16))}
 
 
 def test_hours_override_falls_back_to_the_site_times():
@@ -71,7 +64,7 @@ def test_hours_override_falls_back_to_the_site_times():
 def test_where_is_not_repeated_when_it_names_the_site():
     with pytest.raises(SiteError) as error:
         parse_site(dict(ROMA, timezone='Europe/Rom'), where='sites[1] (roma)')
-    assert str(error.value) == "sites[1] (roma): timezone 'Europe/Rom' is not an IANA time zone name (for example Europe/Rome)"
+    assert str(error.value) == "sites[1] (roma): timezone 'Europe/Rom' is not an IANA time zone name; did you mean Europe/Rome or Europe/Riga or Europe/Oslo?"
 
 
 NAME_RULE = "letters, digits, '_', '.' and '-', starting with a letter or digit (it becomes part of systemd unit names)"
@@ -92,11 +85,12 @@ P = 'sites[1] (roma): '
     (dict(ROMA, tz='x', sellections=1), None,
      P + "unknown keys 'sellections', 'tz'; the accepted keys are name, timezone, selections, days, opens, closes, hours, closed_dates"),
     (dict(ROMA, timezone=None), None, P + 'timezone is required: an IANA time zone name (for example Europe/Rome)'),
-    (dict(ROMA, timezone='Europe/Rom'), None, P + "timezone 'Europe/Rom' is not an IANA time zone name (for example Europe/Rome)"),
+    (dict(ROMA, timezone='Europe/Rom'), None,
+     P + "timezone 'Europe/Rom' is not an IANA time zone name; did you mean Europe/Rome or Europe/Riga or Europe/Oslo?"),
     (dict(ROMA, timezone='localtime'), None, P + "timezone 'localtime' is not an IANA time zone name (for example Europe/Rome)"),
     (dict(ROMA, timezone='/etc/localtime'), None, P + "timezone '/etc/localtime' is not an IANA time zone name (for example Europe/Rome)"),
     (dict(ROMA, timezone='../etc/passwd'), None, P + "timezone '../etc/passwd' is not an IANA time zone name (for example Europe/Rome)"),
-    (dict(ROMA, timezone='Europe'), None, P + "timezone 'Europe' is not an IANA time zone name (for example Europe/Rome)"),
+    (dict(ROMA, timezone='Europe'), None, P + "timezone 'Europe' is not an IANA time zone name; did you mean Europe/Rome or Europe/Riga or Europe/Oslo?"),
     (dict(ROMA, timezone=''), None, P + "timezone '' is not an IANA time zone name (for example Europe/Rome)"),
     (dict(ROMA, timezone='right/Europe/Rome'), None, P + "timezone 'right/Europe/Rome' is not an IANA time zone name (for example Europe/Rome)"),
     (dict(ROMA, timezone=1), None, P + 'timezone 1 (int) is not an IANA time zone name (for example Europe/Rome)'),
@@ -116,7 +110,7 @@ P = 'sites[1] (roma): '
     (dict(ROMA, closes=1080), None, P + "closes 1080 is a number, not a time of day: YAML reads an unquoted 18:00 as 1080; quote it ('18:00')"),
     (dict(ROMA, opens='18:00', closes='08:00'), None, P + 'opens 18:00 is not before closes 08:00; ' + OVERNIGHT),
     (dict(ROMA, opens='18:00'), None, P + 'opens 18:00 is not before closes 18:00; ' + OVERNIGHT),
-    (ROMA, {'closes': '07:00'}, P + 'opens 08:00 is not before closes 07:00 (from defaults); ' + OVERNIGHT),
+    (ROMA, {'closes': '07:00'}, P + 'opens 08:00 is not before closes 07:00 (from office_hours_defaults); ' + OVERNIGHT),
     (dict(ROMA, hours=[]), None, P + 'hours must be a dictionary of weekday: {opens: "HH:MM", closes: "HH:MM"}, not [] (list)'),
     (dict(ROMA, hours={'sat': {'opens': '09:00'}}), None,
      P + 'hours.sat: sat is not an office day (days: mon, tue, wed, thu, fri); add it to days or remove its hours'),
@@ -137,11 +131,11 @@ P = 'sites[1] (roma): '
     (dict(ROMA, closed_dates=[datetime(2026, 12, 25, 10, 0)]), None, P + 'closed_dates[0]: 2026-12-25 10:00:00 (datetime) ' + NOT_DATE),
     (dict(ROMA, closed_dates=['2026-12-31..2026-12-24']), None,
      P + "closed_dates[0]: the range '2026-12-31..2026-12-24' ends before it starts; write the earlier date first"),
-    (ROMA, 'x', "defaults must be a dictionary with any of days, opens, closes, closed_dates, not 'x'"),
-    (ROMA, {'timezone': 'UTC'}, "defaults: unknown key 'timezone'; the accepted keys are days, opens, closes, closed_dates"),
-    (ROMA, {'days': ['xx']}, "defaults: days: 'xx' is not a weekday name; use mon, tue, wed, thu, fri, sat or sun"),
-    (ROMA, {'opens': '9'}, "defaults: opens '9' " + HHMM),
-    (ROMA, {'closed_dates': ['x']}, "defaults: closed_dates[0]: 'x' " + NOT_DATE),
+    (ROMA, 'x', "office_hours_defaults must be a dictionary with any of days, opens, closes, closed_dates, not 'x'"),
+    (ROMA, {'timezone': 'UTC'}, "office_hours_defaults: unknown key 'timezone'; the accepted keys are days, opens, closes, closed_dates"),
+    (ROMA, {'days': ['xx']}, "office_hours_defaults: days: 'xx' is not a weekday name; use mon, tue, wed, thu, fri, sat or sun"),
+    (ROMA, {'opens': '9'}, "office_hours_defaults: opens '9' " + HHMM),
+    (ROMA, {'closed_dates': ['x']}, "office_hours_defaults: closed_dates[0]: 'x' " + NOT_DATE),
 ])
 def test_site_errors(raw, defaults, message):
     with pytest.raises(SiteError) as error:
@@ -168,15 +162,16 @@ def test_parse_instant_empty_is_now(value):
 
 
 @pytest.mark.parametrize('value, message', [
-    ('2026-11-23T19:05', "at '2026-11-23T19:05' has no UTC offset, so it is ambiguous across time zones; add an offset such as Z or +01:00"),
-    (datetime(2026, 11, 23, 19, 5), 'at 2026-11-23T19:05:00 has no UTC offset, so it is ambiguous across time zones; add an offset such as Z or +01:00'),
-    ('2026-11-23', "at '2026-11-23' is not an ISO 8601 date and time with an offset, such as 2026-11-23T19:05:00+01:00 or 2026-11-23T18:05Z"),
-    ('tomorrow', "at 'tomorrow' is not an ISO 8601 date and time with an offset, such as 2026-11-23T19:05:00+01:00 or 2026-11-23T18:05Z"),
-    ('2026-02-30T10:00Z', "at '2026-02-30T10:00Z' is not a valid date and time (ISO 8601 with an offset, such as 2026-11-23T19:05:00+01:00)"),
-    (5, 'at must be an ISO 8601 date and time with an offset (such as 2026-11-23T19:05:00+01:00) or an aware datetime, not 5 (int)'),
+    ('2026-11-23T19:05', "office_hours_now '2026-11-23T19:05' has no UTC offset, so it is ambiguous across time zones; add an offset such as Z or +01:00"),
+    (datetime(2026, 11, 23, 19, 5),
+     'office_hours_now 2026-11-23T19:05:00 has no UTC offset, so it is ambiguous across time zones; add an offset such as Z or +01:00'),
+    ('2026-11-23', "office_hours_now '2026-11-23' is not an ISO 8601 date and time with an offset, such as 2026-11-23T19:05:00+01:00 or 2026-11-23T18:05Z"),
+    ('tomorrow', "office_hours_now 'tomorrow' is not an ISO 8601 date and time with an offset, such as 2026-11-23T19:05:00+01:00 or 2026-11-23T18:05Z"),
+    ('2026-02-30T10:00Z', "office_hours_now '2026-02-30T10:00Z' is not a valid date and time (ISO 8601 with an offset, such as 2026-11-23T19:05:00+01:00)"),
+    (5, 'office_hours_now must be an ISO 8601 date and time with an offset (such as 2026-11-23T19:05:00+01:00) or an aware datetime, not 5 (int)'),
 ])
 def test_parse_instant_errors(value, message):
-    with pytest.raises(SiteError) as error:
+    with pytest.raises(InstantError) as error:
         parse_instant(value)
     assert str(error.value) == message
 

@@ -1,0 +1,216 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) imagicle.phonelock contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""What a run does at each site: the role's plan, and the requests that carry it out, in a safe order.
+
+* Every site is judged at one instant. ``auto`` applies the state its calendar demands; ``locked`` and ``unlocked``
+  apply where the calendar agrees and skip the other sites, unless forced.
+* A site with a problem of its own is left out (action ``invalid``) and the others are planned.
+* Nested sites (see ``_nesting``): when a run applies a site, every site nested in it is applied after it too, also
+  when the run is limited to the outer site or would skip the inner one, so its phones end in its own state.
+* Selections that may overlap without nesting, of sites that demand different states now, are a problem of both.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import lru_cache
+
+from ansible.module_utils.parsing.convert_bool import boolean
+
+from ansible_collections.imagicle.phonelock.plugins.plugin_utils._calendar import HORIZON_DAYS, parse_instant, status
+from ansible_collections.imagicle.phonelock.plugins.plugin_utils._nesting import describe, may_overlap, nests, orders
+from ansible_collections.imagicle.phonelock.plugins.plugin_utils._site import Site, SiteError
+from ansible_collections.imagicle.phonelock.plugins.plugin_utils._sites import read_sites, select
+
+STATES = ('auto', 'locked', 'unlocked')
+_APPLIED = ('locked', 'unlocked')
+
+
+def _until(local_time, next_transition, next_label):
+    """When the state changes, as short as is clear: '18:00' today, 'Tue 08:00' this week, else with the date."""
+    # next_label is e.g. 'Tue 2026-11-24 08:00 CET'
+    if next_transition[:10] == local_time[:10]:
+        return next_label[15:20]
+    if (date.fromisoformat(next_transition[:10]) - date.fromisoformat(local_time[:10])).days < 7:
+        return '%s %s' % (next_label[:3], next_label[15:20])
+    return next_label[:20]
+
+
+# Memoised: a plan, and every minute of the same stretch of a day, ask the same questions.
+@lru_cache(maxsize=4096)
+def _condition(is_open, reason, local_date, next_transition, next_label):
+    if is_open:
+        hours = reason[len('open '):]
+        if next_transition is None:
+            return 'the office is open %s, with no closing in the next %d days' % (hours, HORIZON_DAYS)
+        return 'the office is open until %s %s' % (_until(local_date, next_transition, next_label), hours)
+    if next_transition is None:
+        return 'the office is closed, with no opening in the next %d days' % HORIZON_DAYS
+    return 'the office is closed until %s' % _until(local_date, next_transition, next_label)
+
+
+@lru_cache(maxsize=4096)
+def _decision(calendar, condition, requested, force):
+    if requested == 'auto':
+        return calendar, 'auto: %s, so its phones are %s.' % (condition, calendar)
+    if requested == calendar:
+        return calendar, '%s as requested: %s.' % (requested, condition)
+    if force:
+        return requested, 'forced: %s although %s, because office_hours_force is true.' % (requested, condition)
+    verb, office = ('lock', 'an open office') if requested == 'locked' else ('unlock', 'a closed office')
+    return 'skip', 'skipped: %s; %s %s run never %ss %s. Set office_hours_force: true to %s anyway.' % (
+        condition, 'a' if requested == 'locked' else 'an', requested, verb, office, verb)
+
+
+def condition(entry):
+    """The calendar's sentence for a status entry: 'the office is closed until Tue 08:00'."""
+    return _condition(entry['open'], entry['reason'], entry['local_time'][:10], entry['next_transition'], entry['next_label'])
+
+
+def decide(entry, requested, force):
+    """(action, why) for one site's status entry, a requested state (auto, locked, unlocked) and the force flag."""
+    return _decision(entry['state'], condition(entry), requested, force)
+
+
+def _invalid(read, at):
+    return {'name': read.name or read.where, 'timezone': None, 'at': at, 'local_time': None, 'local_label': '', 'open': None,
+            'state': None, 'reason': '', 'next_transition': None, 'next_state': None, 'next_label': None,
+            'action': 'invalid', 'why': 'not valid, left out: %s' % read.problem, 'selections': [], 'order': [],
+            'nested_in': [], 'problems': [read.problem]}
+
+
+@lru_cache(maxsize=256)
+def _relations(filters):
+    """For the sites' selection filters (a tuple per site): which sites each site nests in, and for each pair of sites
+    the first pair of their selections that may overlap without nesting. Memoised: every run of a site list asks the same."""
+    nested_in = dict((number, frozenset(other for other, theirs in enumerate(filters) if other != number and any(
+        nests(inner, outer) for inner in mine for outer in theirs))) for number, mine in enumerate(filters))
+    overlaps = {}
+    for number, mine in enumerate(filters):
+        for other, theirs in enumerate(filters):
+            pair = next(((one, two) for one in mine for two in theirs if may_overlap(one, two)), None) if other != number else None
+            if pair:
+                overlaps.setdefault(number, []).append((other, pair))
+    return nested_in, overlaps
+
+
+@lru_cache(maxsize=1024)
+def _orders(owned):
+    return orders(owned)
+
+
+def _reassert(entry, outers, requested, force):
+    """Apply a nested site after the sites it nests in, which this run sets: its own state, or the forced one."""
+    names = ', '.join('%s (%s)' % (outer['name'], outer['action']) for outer in outers)
+    if force and requested != 'auto':
+        return requested, 'forced: %s, with %s, which it nests in: it is part of them, and office_hours_force is true.' % (requested, names)
+    return entry['state'], ('nested: this run sets %s, which it nests in, so its own state follows: %s, so its phones are %s.'
+                            % (names, condition(entry), entry['state']))
+
+
+def _conflicts(planned, judged, overlaps):
+    """A problem of each applied site whose selections may share phones, without nesting, with a site that demands
+    another state now: no order of the two requests is safe."""
+    for number, entry in planned.items():
+        if entry['action'] not in _APPLIED:
+            continue
+        site, own = judged[number]
+        for other, pair in overlaps.get(number, ()):
+            other_site, theirs = judged[other]
+            if theirs['state'] != own['state']:
+                entry['problems'].append(
+                    'its selection %s and the selection %s of site %s may hold the same phones, and neither nests in the other; '
+                    'now %s demands %s and %s %s, so those phones get whichever request runs last. Make one selection refine '
+                    'the other (add the other\'s filters to it), or give the shared phones a site of their own whose selection '
+                    'has both sets of filters.'
+                    % (describe(pair[0]), describe(pair[1]), other_site.name, site.name, own['state'], other_site.name, theirs['state']))
+
+
+def plan(sites, state='auto', at=None, force=False, limit=None, defaults=None):
+    """One plan entry per site the run acts on (see the office_hours_plan filter), in the order of the sites."""
+    if state not in STATES:
+        raise SiteError('office_hours_state must be auto, locked or unlocked, not %r' % (state,))
+    try:
+        force = boolean(force, strict=True)
+    except TypeError:
+        raise SiteError('office_hours_force must be a boolean (true or false), not %r' % (force,)) from None
+    if not isinstance(sites, (list, tuple)) or not sites:
+        raise SiteError('office_hours_sites must be a non-empty list of sites, not %s' % (
+            'an empty list' if isinstance(sites, (list, tuple)) else type(sites).__name__))
+    instant = parse_instant(at)
+    read, nested_in, overlaps = _reading(sites, defaults)
+    chosen = set(id(entry) for entry in select(read, limit))
+    # Every valid site is judged, also outside the limit: a site nested in a limited one is applied with it.
+    judged = dict((number, (entry.site, status(entry.site, instant))) for number, entry in enumerate(read) if entry.site is not None)
+    planned = {}
+    for number, entry in enumerate(read):
+        if entry.site is None:
+            # Reported also outside the limit: every site is checked, and the run fails at the end naming it.
+            planned[number] = _invalid(entry, judged[next(iter(judged))][1]['at'] if judged else None)
+            continue
+        if id(entry) not in chosen:
+            continue
+        planned[number] = dict(judged[number][1], requested=state, selections=[dict(item) for item in entry.site.selections],
+                               nested_in=[], problems=[])
+        planned[number]['action'], planned[number]['why'] = decide(judged[number][1], state, force)
+    _include_nested(planned, judged, nested_in, state, force)
+    _conflicts(planned, judged, overlaps)
+    numbers = sorted(planned)
+    applied = set(number for number in numbers if planned[number]['action'] in _APPLIED)
+    for number in applied:
+        planned[number]['nested_in'] = [planned[other]['name'] for other in sorted(nested_in.get(number, frozenset()) & applied)]
+    owned = tuple((number, filters) for number in numbers if planned[number]['action'] in _APPLIED for filters in read[number].site.filters)
+    sequence = iter(_orders(owned))
+    for number in numbers:
+        entry = planned[number]
+        entry['order'] = [next(sequence) for dummy in entry['selections']] if entry['action'] in _APPLIED else []
+    return [planned[number] for number in numbers]
+
+
+def _reading(sites, defaults):
+    """The sites as read, which sites each nests in, and which selections overlap without nesting (by site number)."""
+    if not defaults and all(isinstance(site, Site) for site in sites):
+        # Sites already parsed (the year simulation judges the same list at every minute): read them once.
+        return _read_parsed(tuple(sites))
+    read = read_sites(sites, defaults)
+    return (read,) + _relations(tuple(entry.site.filters if entry.site else () for entry in read))
+
+
+@lru_cache(maxsize=16)
+def _read_parsed(sites):
+    read = read_sites(list(sites))
+    return (read,) + _relations(tuple(entry.site.filters if entry.site else () for entry in read))
+
+
+def _include_nested(planned, judged, nested_in, state, force):
+    """Apply every site nested in an applied one after it, until no more are found."""
+    changed = True
+    while changed:
+        changed = False
+        applied = set(number for number in planned if planned[number]['action'] in _APPLIED)
+        for number, (site, entry) in judged.items():
+            outers = sorted(nested_in.get(number, frozenset()) & applied)
+            if not outers or number in applied:
+                continue
+            if number not in planned:
+                planned[number] = dict(entry, requested=state, selections=[dict(item) for item in site.selections], problems=[])
+            planned[number]['action'], planned[number]['why'] = _reassert(entry, [planned[other] for other in outers], state, force)
+            changed = True
+
+
+def requests(entries):
+    """The phones tasks that carry out a plan, in order: [{state, order, sites, selections}], one per order and state
+    that has selections; ``sites`` names the site of each selection. Lower orders first, each order's locks before its
+    unlocks; one task finishes before the next starts."""
+    steps = {}
+    for entry in entries:
+        if entry.get('action') not in _APPLIED:
+            continue
+        for order, selection in zip(entry['order'], entry['selections']):
+            step = steps.setdefault((order, entry['action']), {'state': entry['action'], 'order': order, 'sites': [], 'selections': []})
+            step['sites'].append(entry['name'])
+            step['selections'].append(selection)
+    return [steps[key] for key in sorted(steps, key=lambda key: (key[0], _APPLIED.index(key[1])))]

@@ -1,0 +1,91 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) imagicle.phonelock contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Reading the role's site list: every site on its own, site names unique ignoring case, and ``office_hours_limit``.
+
+One reading serves the plan, the timers and the AWX schedules, so they agree on what a valid site is, which names clash
+and how a limit is written (a list, or one comma-separated string).
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+
+from ansible_collections.imagicle.phonelock.plugins.plugin_utils._site import Site, SiteError, is_list, is_mapping, parse_defaults, parse_site, show
+
+_LIMIT_TEXT = 'a list of site names, or one comma-separated string of them'
+
+# One entry of office_hours_sites as read: where it is ('office_hours_sites[3]'), its name when it has a string one,
+# the Site when it is valid, else the problem (a message in the user's coordinates).
+ReadSite = namedtuple('ReadSite', 'where name site problem')
+
+
+def read_sites(sites, defaults=None):
+    """Read every site of office_hours_sites on its own: one ReadSite each, in order.
+
+    Whatever is confined to one site (its keys and values, time zone, hours, dates, selections, a name that another site
+    also uses, ignoring case) is that site's problem, so the other sites can still be used. A list that is not a list,
+    and bad office_hours_defaults, concern every site: SiteError.
+    """
+    if not is_list(sites):
+        raise SiteError('office_hours_sites must be a list of sites, not %s' % type(sites).__name__)
+    given = parse_defaults(defaults)
+    read = []
+    for index, raw in enumerate(sites):
+        where = 'office_hours_sites[%d]' % index
+        name = raw.name if isinstance(raw, Site) else raw.get('name') if is_mapping(raw) else None
+        name = name if isinstance(name, str) and name.strip() else None
+        try:
+            read.append(ReadSite(where, name, parse_site(raw, given, where), None))
+        except SiteError as exc:
+            read.append(ReadSite(where, name, None, str(exc)))
+    by_name = {}
+    for number, entry in enumerate(read):
+        if entry.name is not None:
+            by_name.setdefault(entry.name.casefold(), []).append(number)
+    for numbers in by_name.values():
+        for number in numbers if len(numbers) > 1 else ():
+            entry = read[number]
+            others = ', '.join('%s (%s)' % (read[other].where, read[other].name) for other in numbers if other != number)
+            problem = '%s (%s): the name is also used by %s; site names must be unique, ignoring case' % (entry.where, entry.name, others)
+            read[number] = entry._replace(site=None, problem=problem if entry.problem is None else '%s | %s' % (entry.problem, problem))
+    return read
+
+
+def parse_limit(limit):
+    """office_hours_limit as a list of names: a list, or one comma-separated string; None, '' and [] are [] (every site)."""
+    if limit is None or isinstance(limit, str):
+        names = (limit or '').split(',')
+    elif is_list(limit) and all(isinstance(name, str) for name in limit):
+        names = limit
+    else:
+        raise SiteError('office_hours_limit must be %s, not %s' % (_LIMIT_TEXT, show(limit)))
+    return [name.strip() for name in names if name.strip()]
+
+
+def select(read, limit):
+    """The ReadSites that office_hours_limit names, ignoring case, in the order of the sites; all for an empty limit.
+    A name that matches no site is an error."""
+    names = parse_limit(limit)
+    if not names:
+        return list(read)
+    known = set(entry.name.casefold() for entry in read if entry.name)
+    unknown = [name for name in names if name.casefold() not in known]
+    if unknown:
+        raise SiteError('office_hours_limit names %s, which match%s no site; the sites are %s'
+                        % (', '.join(repr(name) for name in unknown), 'es' if len(unknown) == 1 else '',
+                           ', '.join(entry.name for entry in read if entry.name) or 'none'))
+    wanted = set(name.casefold() for name in names)
+    return [entry for entry in read if entry.name and entry.name.casefold() in wanted]
+
+
+def parse_sites(sites, defaults=None, limit=None):
+    """Every site must be valid, also those ``limit`` leaves out (one message lists every problem); return the Sites
+    that ``limit`` names, in their given order. For the schedulers, which must never install a partial set."""
+    read = read_sites(sites, defaults)
+    problems = [entry.problem for entry in read if entry.problem]
+    if problems:
+        raise SiteError(' | '.join(problems))
+    return [entry.site for entry in select(read, limit)]

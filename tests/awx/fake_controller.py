@@ -1,0 +1,428 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) imagicle.phonelock contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""A fake AWX 24.6.1 controller API: just what playbooks/awx_setup.yml calls through awx.awx 24.6.1, in memory.
+
+    python tests/awx/fake_controller.py [--seconds 600]     # serve on 127.0.0.1, print the URL and the token
+
+tests/awx/awx_setup_test.py imports it and reads FakeController.objects directly. What it implements, as AWX does
+(awx.awx's module_utils/controller_api.py and lookup/controller_api.py are the clients):
+
+- Bearer-token authentication (CONTROLLER_OAUTH_TOKEN); 401 without it. Every answer carries the X-API-Product-Name
+  and X-API-Product-Version headers that awx.awx compares with its own version.
+- GET /api/v2/ENDPOINT/ lists, paginated as AWX paginates: {count, next, previous, results}, next and previous
+  relative URLs with ?page=N (page_size default 25, at most 200); filters FIELD=VALUE, FIELD__startswith=VALUE and
+  or__FIELD=VALUE (the or__ filters OR-ed together, AND-ed with the others, as awx.awx's get_one by name or id uses
+  them). An unknown filter field is a 400, as in AWX.
+- GET, PATCH and DELETE /api/v2/ENDPOINT/ID/; POST /api/v2/ENDPOINT/ creates (201). DELETE answers 204; deleting a
+  job template deletes its schedules (AWX's on_delete=CASCADE).
+- credential_types: custom kinds cloud and net only; injectors stored exactly as given (AWX renders them per job).
+- credentials: inputs checked against the type's fields (unknown, missing required, non-boolean boolean); secret
+  inputs are answered as $encrypted$, and $encrypted$ sent back keeps the stored secret.
+- job_templates: the project and inventory must exist and the playbook must be one the project's last sync found
+  ("Playbook not found for project."); GET/POST .../credentials/ lists, associates and disassociates (204).
+- unified_job_templates: the projects and job templates (they share one id sequence, as AWX's do).
+- schedules: the rrule needs DTSTART; extra_data needs a template that prompts for variables.
+
+Status codes and answer shapes are AWX's; error messages follow AWX's where they are known, so a test should assert
+on status codes and state rather than on their wording.
+
+Not modelled (nothing in awx_setup.yml calls them): jobs, launching, next_run and other computed fields, roles and
+permissions, named URLs, ordering (lists are in id order), any other endpoint. Anything it does not implement is
+answered 501 and recorded in FakeController.unsupported, so a test can insist that awx.awx never needed it.
+"""
+
+import argparse
+import copy
+import itertools
+import json
+import re
+import secrets
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+PRODUCT = "AWX"
+VERSION = "24.6.1"
+ENCRYPTED = "$encrypted$"
+API = "/api/v2/"
+PAGE_SIZE = 25
+MAX_PAGE_SIZE = 200
+ENDPOINTS = ("organizations", "inventories", "projects", "credential_types", "credentials", "job_templates", "schedules")
+TYPES = {"organizations": "organization", "inventories": "inventory", "projects": "project",
+         "credential_types": "credential_type", "credentials": "credential", "job_templates": "job_template",
+         "schedules": "schedule"}
+# Fields a client may set, with AWX's defaults for those it leaves out.
+WRITABLE = {
+    "organizations": {"name": None, "description": ""},
+    "inventories": {"name": None, "description": "", "organization": None},
+    "projects": {"name": None, "description": "", "organization": None, "scm_type": "git", "scm_url": ""},
+    "credential_types": {"name": None, "description": "", "kind": None, "inputs": {}, "injectors": {}},
+    "credentials": {"name": None, "description": "", "organization": None, "credential_type": None, "inputs": {}},
+    "job_templates": {"name": None, "description": "", "job_type": "run", "organization": None, "inventory": None,
+                      "project": None, "playbook": "", "ask_variables_on_launch": False, "allow_simultaneous": False,
+                      "extra_vars": "", "survey_enabled": False},
+    "schedules": {"name": None, "description": "", "unified_job_template": None, "rrule": None, "enabled": True,
+                  "extra_data": {}},
+}
+# Related objects: field -> endpoint.
+FOREIGN = {"organization": "organizations", "inventory": "inventories", "project": "projects",
+           "credential_type": "credential_types"}
+
+
+class ApiError(Exception):
+    def __init__(self, status, body):
+        super().__init__(status, body)
+        self.status = status
+        self.body = body
+
+
+class FakeController:
+    """In-memory state and the request handling; serve() puts it on 127.0.0.1."""
+
+    def __init__(self, token=None, page_size=PAGE_SIZE):
+        self.token = token or secrets.token_hex(16)
+        self.page_size = page_size
+        self.lock = threading.Lock()
+        self.objects = {endpoint: {} for endpoint in ENDPOINTS}
+        # Secret credential inputs, never part of an answer.
+        self.secrets = {}
+        # job template id -> ordered credential ids; project id -> playbooks its last sync found.
+        self.jt_credentials = {}
+        self.playbooks = {}
+        self._ids = {endpoint: itertools.count(1) for endpoint in ENDPOINTS}
+        # Projects and job templates are both unified job templates: one id sequence, as in AWX.
+        self._ids["projects"] = self._ids["job_templates"] = itertools.count(1)
+        self.log = []
+        self.unsupported = []
+        self.server = None
+
+    # --- seeding and reading, for tests ------------------------------------------------------------------------------
+    def add(self, endpoint, **fields):
+        """Create an object directly (what already exists on the controller). Returns its id."""
+        with self.lock:
+            return self._create(endpoint, fields)["id"]
+
+    def add_project(self, name, organization, playbooks):
+        project_id = self.add("projects", name=name, organization=organization)
+        self.playbooks[project_id] = list(playbooks)
+        return project_id
+
+    def snapshot(self):
+        """Everything, as plain data: the objects, the stored secrets and the credential associations."""
+        with self.lock:
+            return copy.deepcopy({"objects": self.objects, "secrets": self.secrets,
+                                  "jt_credentials": self.jt_credentials})
+
+    def named(self, endpoint):
+        with self.lock:
+            return {obj["name"]: copy.deepcopy(obj) for obj in self.objects[endpoint].values()}
+
+    # --- the HTTP side -----------------------------------------------------------------------------------------------
+    def serve(self):
+        controller = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):  # pylint: disable=arguments-differ
+                pass
+
+            def _answer(self, method):
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                status, body = controller.handle(method, self.path, self.headers.get("Authorization", ""), raw)
+                data = b"" if body is None else json.dumps(body).encode("utf-8")
+                self.send_response(status)
+                self.send_header("X-API-Product-Name", PRODUCT)
+                self.send_header("X-API-Product-Version", VERSION)
+                if body is not None:
+                    self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self):  # pylint: disable=invalid-name
+                self._answer("GET")
+
+            def do_POST(self):  # pylint: disable=invalid-name
+                self._answer("POST")
+
+            def do_PATCH(self):  # pylint: disable=invalid-name
+                self._answer("PATCH")
+
+            def do_PUT(self):  # pylint: disable=invalid-name
+                self._answer("PUT")
+
+            def do_DELETE(self):  # pylint: disable=invalid-name
+                self._answer("DELETE")
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, name="fake-controller", daemon=True).start()
+        return "http://127.0.0.1:%d" % self.server.server_address[1]
+
+    def stop(self):
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+            self.server = None
+
+    def handle(self, method, target, authorization, raw):
+        """One request: (status, JSON body or None)."""
+        url = urlsplit(target)
+        query = parse_qsl(url.query, keep_blank_values=True)
+        with self.lock:
+            try:
+                if authorization != "Bearer " + self.token:
+                    raise ApiError(401, {"detail": "Authentication credentials were not provided."})
+                body = json.loads(raw) if raw else {}
+                status, answer = self._route(method, url.path, query, body)
+            except ApiError as error:
+                status, answer = error.status, error.body
+            except ValueError:
+                status, answer = 400, {"detail": "JSON parse error - request body is not valid JSON"}
+            self.log.append({"method": method, "path": url.path, "query": query, "status": status})
+            return status, answer
+
+    def _unsupported(self, method, path, why):
+        self.unsupported.append("%s %s: %s" % (method, path, why))
+        raise ApiError(501, {"detail": "not implemented by the fake controller: %s" % why})
+
+    def _route(self, method, path, query, body):
+        match = re.fullmatch(r"/api/v2/([a-z_]+)/(?:([0-9]+)/(?:([a-z_]+)/)?)?", path)
+        if not match:
+            self._unsupported(method, path, "no such route")
+        endpoint, item_id, sub = match.group(1), match.group(2), match.group(3)
+        if endpoint == "unified_job_templates" and not item_id and method == "GET":
+            return 200, self._list(path, self._unified(), query)
+        if endpoint not in ENDPOINTS:
+            self._unsupported(method, path, "endpoint %s" % endpoint)
+        if item_id is None:
+            if method == "GET":
+                return 200, self._list(path, list(self.objects[endpoint].values()), query)
+            if method == "POST":
+                return 201, self._public(endpoint, self._create(endpoint, body))
+            self._unsupported(method, path, "method on a list")
+        obj = self.objects[endpoint].get(int(item_id))
+        if obj is None:
+            raise ApiError(404, {"detail": "Not found."})
+        if sub is not None:
+            if endpoint == "job_templates" and sub == "credentials" and method in ("GET", "POST"):
+                return self._jt_credentials(method, path, obj, query, body)
+            self._unsupported(method, path, "related endpoint %s" % sub)
+        if method == "GET":
+            return 200, self._public(endpoint, obj)
+        if method == "PATCH":
+            return 200, self._public(endpoint, self._update(endpoint, obj, body))
+        if method == "DELETE" and endpoint in ("schedules", "job_templates"):
+            self._delete(endpoint, obj)
+            return 204, None
+        return self._unsupported(method, path, "method on an object")
+
+    # --- lists -------------------------------------------------------------------------------------------------------
+    def _list(self, path, objects, query):
+        page, page_size, filters = 1, self.page_size, []
+        for key, value in query:
+            if key == "page":
+                page = int(value) if value.isdigit() else 0
+            elif key == "page_size":
+                page_size = min(int(value), MAX_PAGE_SIZE) if value.isdigit() and int(value) > 0 else self.page_size
+            else:
+                filters.append((key, value))
+        chosen = [obj for obj in sorted(objects, key=lambda o: o["id"]) if self._matches(obj, filters)]
+        pages = max(1, -(-len(chosen) // page_size))
+        if not 1 <= page <= pages:
+            raise ApiError(404, {"detail": "Invalid page."})
+        kept = [(key, value) for key, value in query if key != "page"]
+
+        def link(number):
+            return path + "?" + urlencode(kept + [("page", str(number))])
+
+        endpoint = path.strip("/").split("/")[-1]
+        return {"count": len(chosen),
+                "next": link(page + 1) if page < pages else None,
+                "previous": link(page - 1) if page > 1 else None,
+                "results": [self._public(endpoint if endpoint in ENDPOINTS else obj["_endpoint"], obj)
+                            for obj in chosen[(page - 1) * page_size:page * page_size]]}
+
+    @staticmethod
+    def _matches(obj, filters):
+        ored = []
+        for key, value in filters:
+            alternative = key.startswith("or__")
+            field, dummy, lookup = key[4:].partition("__") if alternative else key.partition("__")
+            if field not in obj or field.startswith("_") or lookup not in ("", "startswith"):
+                raise ApiError(400, {"detail": "Invalid field name: %s" % key})
+            actual = obj[field]
+            actual = "" if actual is None else (str(actual).lower() if isinstance(actual, bool) else str(actual))
+            hit = actual.startswith(value) if lookup == "startswith" else actual == value
+            if alternative:
+                ored.append(hit)
+            elif not hit:
+                return False
+        return not ored or any(ored)
+
+    def _unified(self):
+        return list(self.objects["projects"].values()) + list(self.objects["job_templates"].values())
+
+    # --- create, update, delete --------------------------------------------------------------------------------------
+    def _create(self, endpoint, body):
+        fields = {key: copy.deepcopy(default) for key, default in WRITABLE[endpoint].items()}
+        fields.update({key: value for key, value in body.items() if key in fields})
+        if not fields["name"]:
+            raise ApiError(400, {"name": ["This field is required."]})
+        self._validate(endpoint, fields, None)
+        obj_id = next(self._ids[endpoint])
+        obj = {"id": obj_id, "type": TYPES[endpoint], "url": "%s%s/%d/" % (API, endpoint, obj_id), "related": {},
+               "_endpoint": endpoint}
+        obj.update(fields)
+        if endpoint == "credential_types":
+            obj.update({"managed": False, "namespace": None})
+        if endpoint == "credentials":
+            obj["managed"] = False
+            self._store_inputs(obj, fields["inputs"])
+        if endpoint == "job_templates":
+            obj["related"]["credentials"] = obj["url"] + "credentials/"
+            self.jt_credentials[obj_id] = []
+        self.objects[endpoint][obj_id] = obj
+        return obj
+
+    def _update(self, endpoint, obj, body):
+        fields = {key: obj[key] for key in WRITABLE[endpoint]}
+        fields.update({key: value for key, value in body.items() if key in fields})
+        if endpoint == "credentials" and "inputs" in body:
+            # $encrypted$ sent back means "keep the stored secret".
+            fields["inputs"] = {key: (self.secrets[obj["id"]].get(key) if value == ENCRYPTED else value)
+                                for key, value in body["inputs"].items()}
+        self._validate(endpoint, fields, obj["id"])
+        obj.update(fields)
+        if endpoint == "credentials":
+            self._store_inputs(obj, fields["inputs"])
+        return obj
+
+    def _delete(self, endpoint, obj):
+        del self.objects[endpoint][obj["id"]]
+        if endpoint == "job_templates":
+            self.jt_credentials.pop(obj["id"], None)
+            for schedule in list(self.objects["schedules"].values()):
+                if schedule["unified_job_template"] == obj["id"]:
+                    del self.objects["schedules"][schedule["id"]]
+
+    def _store_inputs(self, obj, inputs):
+        kind = self.objects["credential_types"][obj["credential_type"]]
+        secret = {field["id"] for field in kind["inputs"].get("fields", []) if field.get("secret")}
+        self.secrets[obj["id"]] = {key: value for key, value in inputs.items() if key in secret}
+        obj["inputs"] = {key: (ENCRYPTED if key in secret else value) for key, value in inputs.items()}
+
+    def _pk(self, endpoint, field, value, required=False):
+        if value is None:
+            if required:
+                raise ApiError(400, {field: ["This field may not be null."]})
+            return
+        if not isinstance(value, int) or value not in self.objects[endpoint]:
+            raise ApiError(400, {field: ['Invalid pk "%s" - object does not exist.' % value]})
+
+    def _validate(self, endpoint, fields, own_id):
+        for field, target in FOREIGN.items():
+            if field in fields:
+                self._pk(target, field, fields[field], required=(endpoint, field) in (
+                    ("credentials", "credential_type"), ("inventories", "organization")))
+        if endpoint == "credential_types":
+            if fields["kind"] not in ("cloud", "net"):
+                raise ApiError(400, {"kind": ["Must be 'cloud' or 'net', not %s" % fields["kind"]]})
+            self._unique(endpoint, own_id, fields, ("name",), "Credential type with this Name already exists.")
+        elif endpoint == "credentials":
+            self._validate_inputs(fields)
+        elif endpoint == "job_templates":
+            self._validate_job_template(fields, own_id)
+        elif endpoint == "schedules":
+            self._validate_schedule(fields)
+
+    def _unique(self, endpoint, own_id, fields, keys, message):
+        for other in self.objects[endpoint].values():
+            if other["id"] != own_id and all(other[key] == fields[key] for key in keys):
+                raise ApiError(400, {"__all__": [message]})
+
+    def _validate_inputs(self, fields):
+        kind = self.objects["credential_types"][fields["credential_type"]]
+        declared = {field["id"]: field for field in kind["inputs"].get("fields", [])}
+        errors = {}
+        for key, value in fields["inputs"].items():
+            if key not in declared:
+                errors[key] = ["'%s' is not a valid input for %s" % (key, kind["name"])]
+            elif declared[key].get("type") == "boolean" and not isinstance(value, bool):
+                errors[key] = ["%r is not of type 'boolean'" % (value,)]
+        for key in kind["inputs"].get("required", []):
+            if fields["inputs"].get(key) in (None, ""):
+                errors[key] = ["required for %s" % kind["name"]]
+        if errors:
+            raise ApiError(400, {"inputs": errors})
+
+    def _validate_job_template(self, fields, own_id):
+        if fields["project"] is None:
+            raise ApiError(400, {"project": ["Job Templates must have a project assigned."]})
+        if fields["inventory"] is None:
+            raise ApiError(400, {"inventory": ["Job Template must provide 'inventory' or allow prompting for it."]})
+        if fields["playbook"] not in self.playbooks.get(fields["project"], []):
+            raise ApiError(400, {"playbook": ["Playbook not found for project."]})
+        self._unique("job_templates", own_id, fields, ("name", "organization"),
+                     "Job template with this Name and Organization already exists.")
+
+    def _validate_schedule(self, fields):
+        template = next((obj for obj in self._unified() if obj["id"] == fields["unified_job_template"]), None)
+        if template is None:
+            raise ApiError(400, {"unified_job_template": ['Invalid pk "%s" - object does not exist.'
+                                                          % fields["unified_job_template"]]})
+        rrule = fields["rrule"]
+        if not isinstance(rrule, str) or not rrule.startswith("DTSTART") or "RRULE:" not in rrule:
+            raise ApiError(400, {"rrule": ["DTSTART required in rrule. Value should start with: DTSTART:YYYYMMDDTHHMMSSZ"]})
+        if not isinstance(fields["extra_data"], dict):
+            raise ApiError(400, {"extra_data": ["Must be a valid JSON or YAML dictionary."]})
+        if fields["extra_data"] and not (template.get("ask_variables_on_launch") or template.get("survey_enabled")):
+            raise ApiError(400, {"extra_data": ["Variables %s provided, but this template cannot accept variables."
+                                                % ", ".join(sorted(fields["extra_data"]))]})
+
+    def _jt_credentials(self, method, path, template, query, body):
+        linked = self.jt_credentials[template["id"]]
+        if method == "GET":
+            return 200, self._list(path, [self.objects["credentials"][cid] for cid in linked], query)
+        credential_id = body.get("id")
+        self._pk("credentials", "id", credential_id, required=True)
+        if body.get("disassociate"):
+            if credential_id in linked:
+                linked.remove(credential_id)
+        elif credential_id not in linked:
+            linked.append(credential_id)
+        return 204, None
+
+    @staticmethod
+    def _public(endpoint, obj):
+        answer = {key: copy.deepcopy(value) for key, value in obj.items() if not key.startswith("_")}
+        answer["type"] = TYPES[endpoint] if endpoint in TYPES else obj["type"]
+        return answer
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--seconds", type=float, default=600, help="stop after this long (default 600)")
+    parser.add_argument("--page-size", type=int, default=PAGE_SIZE)
+    args = parser.parse_args()
+    controller = FakeController(page_size=args.page_size)
+    organization = controller.add("organizations", name="Default")
+    controller.add("inventories", name="Phone Lock", organization=organization)
+    controller.add_project("Phone Lock", organization,
+                           ["playbooks/nightly_lock.yml", "playbooks/morning_unlock.yml", "playbooks/reconcile.yml"])
+    url = controller.serve()
+    print("CONTROLLER_HOST=%s CONTROLLER_OAUTH_TOKEN=%s (stops after %g s)" % (url, controller.token, args.seconds),
+          flush=True)
+    stopped = threading.Event()
+    try:
+        stopped.wait(args.seconds)
+    except KeyboardInterrupt:
+        pass
+    controller.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,298 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) imagicle.phonelock contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""One Debian release: boot a copy of its root and put the role's timers through its systemd.
+
+Install timers for sites whose transitions are one and two minutes ahead, watch them fire against a stand-in server
+on the host, reinstall with one site dropped and one renamed, then remove everything (README.md beside this file).
+"""
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import checks
+import elapse
+import roots
+from checks import PREFIX, Failure, expect
+from container import Container
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "standin"))
+import launch  # noqa: E402  pylint: disable=wrong-import-position
+
+# The stand-in's admin: its password holds ':' and '€', so the credentials file's quoting is exercised too.
+USERNAME = "api-admin"
+PASSWORD = "Adm1n:Pässwörd€2020"
+COLLECTIONS = "/usr/share/ansible/collections"
+# Inside the container: the built collection and the variables files of the runs.
+TEST_DIR = "/opt/phonelock-test"
+# Seconds from choosing the times to the first transition: the install takes 5-10 s on an idle 2-core machine. On a
+# loaded one that misses it, the timers are removed and installed again further ahead (_scenario).
+# A run must end before the next transition, a minute later.
+LEAD = 30
+RUN_TIMEOUT = 50
+# With AccuracySec=1s a timer fires within a second of its time; systemd's default would allow a minute.
+FIRE_DELAY_LIMIT = 2.0
+
+NEW_YORK = {"custom_field1": "New York"}
+BANGALORE = {"custom_field1": "Bangalore"}
+# Nested in BANGALORE (all its filters and one more): the role orders it after the broader site.
+RECEPTION = {"custom_field1": "Bangalore", "custom_field4": "Reception"}
+
+# The runs each transition starts, at the same instant, each with its requests in the order it must send them.
+# bangalore-reception is closed today (a closed date): its unlock run sends nothing, and bangalore's runs re-assert it
+# after their own request, so its phones stay locked while the rest of Bangalore opens.
+OPENING = (("newyork-unlock", [("Unlock", NEW_YORK)]),
+           ("bangalore-unlock", [("Unlock", BANGALORE), ("Lock", RECEPTION)]),
+           ("bangalore-reception-unlock", []))
+CLOSING = (("newyork-lock", [("Lock", NEW_YORK)]),
+           ("bangalore-lock", [("Lock", BANGALORE), ("Lock", RECEPTION)]),
+           ("bangalore-reception-lock", [("Lock", RECEPTION)]))
+
+
+def make_sites(first, second, west, non_whole):
+    def hours(zone):
+        return {"days": elapse.DAYS, "opens": elapse.local_hhmm(first, zone), "closes": elapse.local_hhmm(second, zone)}
+    today = first.astimezone(ZoneInfo(non_whole)).date().isoformat()
+    return [{"name": "newyork", "timezone": west, "selections": [NEW_YORK], **hours(west)},
+            {"name": "bangalore", "timezone": non_whole, "selections": [BANGALORE], **hours(non_whole)},
+            {"name": "bangalore-reception", "timezone": non_whole, "selections": [RECEPTION], **hours(non_whole),
+             "closed_dates": [today]}]
+
+
+def timers_of(sites, after):
+    """{unit name without suffix: next elapse after `after`} of the sites' timers."""
+    return {f"{PREFIX}-{site['name']}-{kind}": elapse.next_elapse(site["timezone"], site[key], after)
+            for site in sites for kind, key in (("unlock", "opens"), ("lock", "closes"))}
+
+
+def check_dst(container):
+    """systemd-analyze calendar follows the README's DST rule on this systemd; returns what it printed, per case."""
+    seen = []
+    for what, value, base, expected in elapse.dst_expectations():
+        output = container.run(["systemd-analyze", "calendar", "--iterations=3", f"--base-time={base}", value]).stdout
+        got = [match.group(2) for match in re.finditer(r"(Next elapse|Iter\. #\d|Iteration #\d): (.+)", output)]
+        expect(got == expected, f"DST, {what}: systemd-analyze calendar --iterations=3 --base-time='{base}' '{value}' "
+                                f"gives {got}, the documented rule {expected}")
+        seen.append(f"{what}: {', '.join(got)}")
+    return seen
+
+
+def playbook(container, workdir, step, *args):
+    """Run install_timers inside with args while the credentials are watched; its output goes to workdir/STEP.log."""
+    watch = checks.SecretWatch(container)
+    watch.start()
+    try:
+        result = container.run(["ansible-playbook", "imagicle.phonelock.install_timers", *args], check=False, timeout=300)
+    finally:
+        watched, exposed = watch.finish()
+    (workdir / f"{step}.log").write_text(result.stdout + result.stderr, encoding="utf-8")
+    tail = "\n".join((result.stdout + result.stderr).splitlines()[-30:])
+    expect(result.returncode == 0, f"install_timers ({step}) exited {result.returncode}; the end of its output:\n{tail}")
+    expect(not exposed, f"during install_timers ({step}) the credentials were open to others: {exposed}")
+    return watched
+
+
+def wait_runs(container, instant, runs):
+    """Wait for instant's timers to fire and their services to finish; {timer: (fire delay, run seconds)}."""
+    time.sleep(max(0.0, instant.timestamp() - time.time()))
+    names = [f"{PREFIX}-{run[0]}" for run in runs]
+    deadline = instant.timestamp() + RUN_TIMEOUT
+    while True:
+        info = checks.show(container, [f"{name}.{kind}" for name in names for kind in ("timer", "service")],
+                           ["ActiveState", "Result", "ExecMainStatus", "LastTriggerUSec", "InactiveExitTimestamp",
+                            "ExecMainStartTimestamp", "ExecMainExitTimestamp"])
+        done = {}
+        for name in names:
+            service, timer = info[f"{name}.service"], info[f"{name}.timer"]
+            if service["ActiveState"] == "failed":
+                journal = container.run(["journalctl", "--no-pager", "-o", "cat", "-n", "40", "-u", f"{name}.service"],
+                                        check=False).stdout
+                raise Failure(f"{name}.service failed (Result={service['Result']}, exit status "
+                              f"{service['ExecMainStatus']}); its journal:\n{journal}")
+            started, ended = checks.parse_usec(service["ExecMainStartTimestamp"]), checks.parse_usec(service["ExecMainExitTimestamp"])
+            if service["ActiveState"] == "inactive" and started and ended and started >= instant:
+                expect(service["Result"] == "success" and service["ExecMainStatus"] == "0",
+                       f"{name}.service ended with Result={service['Result']}, exit status {service['ExecMainStatus']}")
+                # The timer's LastTriggerUSec is its due time; the service leaving "inactive" is when it really ran.
+                triggered = checks.parse_usec(timer["LastTriggerUSec"])
+                expect(triggered and triggered >= instant, f"{name}.timer last triggered {triggered}, due {instant}")
+                activated = checks.parse_usec(service["InactiveExitTimestamp"])
+                done[name] = ((activated - instant).total_seconds(), (ended - started).total_seconds())
+        if len(done) == len(names):
+            return done
+        if time.time() > deadline:
+            raise Failure(f"{RUN_TIMEOUT} s after {instant:%H:%M:%S} UTC these timers had not fired or their runs had "
+                          f"not ended: {sorted(set(names) - set(done))}; "
+                          f"{ {n: info[n + '.service']['ActiveState'] for n in names} }")
+        time.sleep(0.5)
+
+
+def check_requests(entries, runs, initial):
+    """The requests of one transition are exactly its runs' (any interleaving of runs), each run's in its order."""
+    entries = sorted(entries, key=lambda entry: entry["seq"])
+    got = sorted(checks.request_key(entry) for entry in entries)
+    wanted = sorted(checks.selection_key(action, selection) for run in runs for action, selection in run[1])
+    unexpected, missing = Counter(got) - Counter(wanted), Counter(wanted) - Counter(got)
+    expect(got == wanted, f"the stand-in did not receive the expected requests: unexpected {sorted(unexpected.elements())}, "
+                          f"missing {sorted(missing.elements())}")
+    for entry in entries:
+        filters = dict(entry["args"])
+        count = sum(all(phone[f].casefold() == v.casefold() for f, v in filters.items()) for phone in initial.values())
+        expect((entry["method"], entry["status"], entry["user"], entry["matched"]) == ("PUT", 200, USERNAME, count),
+               f"request {entry['seq']} {entry['path']}?{entry['query_string']}: method, status, user, matched are "
+               f"{(entry['method'], entry['status'], entry['user'], entry['matched'])}, expected {('PUT', 200, USERNAME, count)}")
+    keys = [checks.request_key(entry) for entry in entries]
+    for name, requests in runs:
+        position = -1
+        for action, selection in requests:
+            later = [i for i, key in enumerate(keys) if key == checks.selection_key(action, selection) and i > position]
+            expect(later, f"{name}: {action} {selection} was not sent after the run's earlier requests; the stand-in "
+                          f"received, in order: {keys}")
+            position = later[0]
+
+
+def apply(states, runs):
+    """The phones' lock states after the runs' requests (runs of one transition touch disjoint phones or agree)."""
+    states = dict(states)
+    for run in runs:
+        for action, selection in run[1]:
+            for username, phone in states.items():
+                if checks.matches(phone, selection):
+                    states[username] = {**phone, "locked": action == "Lock"}
+    return states
+
+
+def check_phones(standin, wanted, when):
+    got = standin.phones()
+    wrong = [name for name, phone in wanted.items() if got[name]["locked"] != phone["locked"]]
+    expect(not wrong, f"after {when}, {len(wrong)} phones are in the wrong state: " + ", ".join(
+        f"{name} ({got[name]['customField1']}, {got[name]['customField4']}): locked={got[name]['locked']}"
+        for name in wrong[:12]))
+
+
+def run(release, cached_root, tarball, workdir, say, cleanups):
+    """Put the timers through release's systemd; returns the figures. cleanups gets what must run on an abort."""
+    shutil.rmtree(workdir, ignore_errors=True)
+    workdir.mkdir(parents=True)
+    root = workdir / "root"
+    started = time.monotonic()
+    subprocess.run(["cp", "-a", "--reflink=auto", str(cached_root), str(root)], check=True)
+    say(f"copied the cached root in {time.monotonic() - started:.1f} s")
+    test_dir = root / TEST_DIR.lstrip("/")
+    test_dir.mkdir()
+    shutil.copy(tarball, test_dir / "collection.tar.gz")
+    server, port = launch.start(workdir / "standin")
+    container = Container(root, f"phonelock-{release}", workdir / "console.log")
+    cleanups.extend([container.poweroff, lambda: launch.stop(server)])
+    try:
+        figures = _scenario(release, container, checks.StandIn(port), test_dir, workdir, say)
+    finally:
+        say(f"container: {container.poweroff()}")
+        launch.stop(server)
+    shutil.rmtree(root)
+    return figures
+
+
+def _scenario(release, container, standin, test_dir, workdir, say):
+    figures = {}
+    started = time.monotonic()
+    container.boot()
+    booted = time.monotonic() - started
+    versions = roots.describe(container)
+    expect(versions[:2] == roots.RELEASES[release], f"{release} runs systemd {versions[0]} with Python {versions[1]}, "
+                                                    f"expected {roots.RELEASES[release]}")
+    say(f"booted in {booted:.1f} s: systemd {versions[0]}, Python {versions[1]}, ansible-core {versions[2]}")
+    figures["versions"] = versions
+    container.run([f"{roots.VENV}/bin/ansible-galaxy", "collection", "install", "--offline", "-p", COLLECTIONS,
+                   f"{TEST_DIR}/collection.tar.gz"])
+    figures["dst"] = check_dst(container)
+    say("DST rule as documented:\n  " + "\n  ".join(figures["dst"]))
+
+    credentials = {"url": f"http://127.0.0.1:{standin.url.rsplit(':', 1)[1]}", "username": USERNAME, "password": PASSWORD}
+    (test_dir / "credentials.json").write_text(json.dumps({"office_hours_timers_credentials": credentials}), encoding="utf-8")
+    lead = LEAD
+    for attempt in (1, 2):
+        standin.reset()
+        initial = standin.phones()
+        first, second, west, non_whole = elapse.transitions(datetime.now(elapse.UTC), lead)
+        sites = make_sites(first, second, west, non_whole)
+        figures["plan"] = (f"opening {first:%H:%M} UTC, closing {second:%H:%M} UTC; newyork in {west} "
+                           f"({elapse.local_hhmm(first, west)}-{elapse.local_hhmm(second, west)}), bangalore and "
+                           f"bangalore-reception in {non_whole} ({elapse.local_hhmm(first, non_whole)}-"
+                           f"{elapse.local_hhmm(second, non_whole)})")
+        say(figures["plan"])
+        (test_dir / "sites.json").write_text(json.dumps({"office_hours_sites": sites}), encoding="utf-8")
+        started = time.time()
+        watched = playbook(container, workdir, "install", "-e", f"@{TEST_DIR}/sites.json", "-e", f"@{TEST_DIR}/credentials.json")
+        say(f"installed in {time.time() - started:.1f} s; credentials watched: {watched}")
+        if first.timestamp() - time.time() > 5:
+            break
+        # A loaded machine: too late for the first transition. Remove it all, let any run that started end, and
+        # start again with the times further ahead.
+        expect(attempt == 1, f"the install took {time.time() - started:.0f} s, again too slow for the first transition")
+        say(f"too late for {first:%H:%M:%S} UTC: removing the timers and starting again further ahead")
+        playbook(container, workdir, "install-again", "-e", f"@{TEST_DIR}/credentials.json", "-e", "office_hours_timers_state=absent")
+        deadline = time.time() + RUN_TIMEOUT
+        while checks.list_units(container) and time.time() < deadline:
+            time.sleep(0.5)
+        lead = LEAD + 2 * (time.time() - started)
+    checks.check_installed(container, timers_of(sites, datetime.now(elapse.UTC)), say)
+    checks.check_secret_at_rest(container)
+    written = json.loads(container.path(checks.SITES_FILE).read_text(encoding="utf-8"))
+    expect(written.get("office_hours_sites") == sites, f"{checks.SITES_FILE} holds {written}")
+    for unit in container.path(checks.UNIT_DIR).glob(f"{PREFIX}-*"):
+        expect(PASSWORD not in unit.read_text(encoding="utf-8"), f"the password is in {unit.name}")
+    expect(standin.requests() == [], f"installing the timers sent requests: {standin.requests()}")
+
+    figures["fired"] = {}
+    states, seen = initial, 0
+    for instant, runs, when in ((first, OPENING, "opening"), (second, CLOSING, "closing")):
+        fired = wait_runs(container, instant, runs)
+        figures["fired"].update({name: (instant, delay, took) for name, (delay, took) in fired.items()})
+        say(f"{when} ({instant:%H:%M:%S} UTC): " + "; ".join(
+            f"{name.removeprefix(PREFIX + '-')} fired +{delay:.3f} s, ran {took:.1f} s" for name, (delay, took) in fired.items()))
+        late = {name: timing[0] for name, timing in fired.items() if not 0 <= timing[0] <= FIRE_DELAY_LIMIT}
+        expect(not late, f"timers fired outside [0, {FIRE_DELAY_LIMIT}] s of {instant:%H:%M:%S} UTC: {late}")
+        entries = [entry for entry in standin.requests() if entry["seq"] > seen]
+        early = [entry["seq"] for entry in entries if entry["received"] < instant.timestamp()]
+        expect(not early, f"requests {early} arrived before the {when} transition")
+        check_requests(entries, runs, initial)
+        seen = max([seen] + [entry["seq"] for entry in entries])
+        states = apply(states, runs)
+        check_phones(standin, states, f"the {when} runs")
+        say(f"{when}: the stand-in received exactly {len(entries)} expected requests, in order; every phone as expected")
+
+    # A site dropped (newyork) and one renamed (bangalore-reception): exactly the current units remain.
+    renamed = [sites[1], {**sites[2], "name": "bangalore-front-desk"}]
+    (test_dir / "sites.json").write_text(json.dumps({"office_hours_sites": renamed}), encoding="utf-8")
+    watched = playbook(container, workdir, "reinstall", "-e", f"@{TEST_DIR}/sites.json", "-e", f"@{TEST_DIR}/credentials.json")
+    say(f"reinstalled without newyork, bangalore-reception renamed bangalore-front-desk; credentials watched: {watched}")
+    checks.check_installed(container, timers_of(renamed, datetime.now(elapse.UTC)), say)
+    gone = [f"{PREFIX}-{name}-{kind}" for name in ("newyork", "bangalore-reception") for kind in ("lock", "unlock")]
+    still = sorted(set(checks.list_units(container)) & {f"{name}.{kind}" for name in gone for kind in ("timer", "service")})
+    expect(not still, f"units of the dropped and renamed sites are still loaded: {still}")
+    checks.check_secret_at_rest(container)
+
+    # Removal needs no sites; the credentials variable says the role manages the credentials file.
+    watched = playbook(container, workdir, "remove", "-e", f"@{TEST_DIR}/credentials.json", "-e", "office_hours_timers_state=absent")
+    say(f"removed with office_hours_timers_state=absent; credentials watched: {watched}")
+    checks.check_removed(container, gone + list(timers_of(renamed, datetime.now(elapse.UTC))), say)
+    expect(len(standin.requests()) == seen, f"reinstalling or removing sent requests: {standin.requests()[seen:]}")
+    journal = container.run(["journalctl", "--no-pager", "-o", "cat"]).stdout
+    expect(PASSWORD not in journal, "the password appears in the container's journal")
+    return figures
+
+
+def delays_table(figures):
+    return [(name.removeprefix(PREFIX + "-"), instant, delay, took)
+            for name, (instant, delay, took) in sorted(figures.get("fired", {}).items(), key=lambda item: item[1][0])]
