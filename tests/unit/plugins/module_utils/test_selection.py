@@ -69,9 +69,9 @@ def test_query_length_limit_is_on_the_encoded_form():
     (dict(custom_field1='Milano', department=None),
      ['department is null: a filter that is given must have a value. Check the variable behind it, or leave the option out '
       '(for example with | default(omit)) to mean no such filter.']),
-    (dict(customField4=None, all_phones=None, state=None), ['customField4 is null: a filter that is given must have a value. '
-                                                           'Check the variable behind it, or leave the option out (for example '
-                                                           'with | default(omit)) to mean no such filter.']),
+    (dict(customField4=None, all_phones=None, state=None),
+     ['customField4 is null: a filter that is given must have a value. Check the variable behind it, or leave the option out '
+      '(for example with | default(omit)) to mean no such filter.']),
     (dict(selections=None), ['selections is null: give a list of selections, or leave the option out.']),
     (dict(selections=[dict(department='Sales'), dict(custom_field1='Milano', department=None), 'junk']),
      ['selections[1].department is null: a filter that is given must have a value. Check the variable behind it, or leave the '
