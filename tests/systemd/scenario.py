@@ -131,9 +131,9 @@ def wait_runs(container, instant, runs):
         if len(done) == len(names):
             return done
         if time.time() > deadline:
+            states = {n: info[n + '.service']['ActiveState'] for n in names}
             raise Failure(f"{RUN_TIMEOUT} s after {instant:%H:%M:%S} UTC these timers had not fired or their runs had "
-                          f"not ended: {sorted(set(names) - set(done))}; "
-                          f"{ {n: info[n + '.service']['ActiveState'] for n in names} }")
+                          f"not ended: {sorted(set(names) - set(done))}; {states}")
         time.sleep(0.5)
 
 
