@@ -33,6 +33,20 @@ class BuildError(RuntimeError):
     """debootstrap, pip or the check of a new root failed; the message carries the tail of its log."""
 
 
+def host_mirror():
+    """The Debian mirror the host's apt uses (the main archive, not the security one), or None: the same the test
+    machines reach, so nothing here names a host."""
+    texts = [path.read_text(encoding="utf-8", errors="replace") for path in sorted(Path("/etc/apt/sources.list.d").glob("*.sources"))]
+    lines = [line.split() for text in texts for line in text.splitlines()]
+    uris = [word for words in lines if words[:1] == ["URIs:"] for word in words[1:]]
+    legacy = Path("/etc/apt/sources.list")
+    if legacy.is_file():
+        uris += [words[1] for words in (line.split() for line in legacy.read_text(encoding="utf-8", errors="replace").splitlines())
+                 if len(words) > 1 and words[0] == "deb" and not words[1].startswith("[")]
+    main = [uri for uri in uris if uri.startswith("http") and not uri.rstrip("/").endswith("-security")]
+    return main[0] if main else None
+
+
 def recipe(release, mirror):
     """What a cached root was built from; a different recipe means a rebuild."""
     return {"version": RECIPE_VERSION, "release": release, "mirror": mirror, "packages": list(PACKAGES),

@@ -45,8 +45,11 @@ def main():
     parser.add_argument("--cache", type=Path, required=True, help="where the Debian roots are kept between runs")
     parser.add_argument("--workdir", type=Path, required=True, help="the containers' copies, logs and consoles")
     parser.add_argument("--release", action="append", choices=sorted(roots.RELEASES), help="default: all")
-    parser.add_argument("--mirror", default=os.environ.get("DEBIAN_MIRROR", "http://deb.debian.org/debian"))
+    parser.add_argument("--mirror", default=os.environ.get("DEBIAN_MIRROR") or roots.host_mirror(),
+                        help="default: DEBIAN_MIRROR, else the Debian mirror the host's apt uses")
     args = parser.parse_args()
+    if not args.mirror:
+        sys.exit("ERROR: no Debian mirror in /etc/apt/sources.list.d/*.sources or /etc/apt/sources.list: give --mirror or DEBIAN_MIRROR")
     releases = args.release or list(roots.RELEASES)
     if os.geteuid() != 0:
         sys.exit("ERROR: make systemd needs root (debootstrap, systemd-nspawn, nsenter)")
