@@ -235,18 +235,27 @@ install: build
 FILTERS := $(sort $(basename $(notdir $(wildcard plugins/filter/*.py))))
 PLAYBOOKS := $(sort $(basename $(notdir $(wildcard playbooks/*.yml))))
 
-# awx.awx for playbooks/awx_setup.yml. Galaxy cannot be reached here, so it comes from the ansible package on PyPI
-# (which bundles it); installing extensions/awx/requirements.yml --offline over it then checks that it satisfies the
-# requirements file, and fails if it does not.
+# awx.awx for playbooks/awx_setup.yml (syntax check, make awx-setup). Pinned knowingly: awx.awx 24.6.1 (the last AWX
+# release) as the ansible 12.3.0 wheel on PyPI bundles it, that wheel checked by its sha256, the extracted collection
+# checked to be 24.6.1. Galaxy, awx.awx's real home, cannot be reached here; the ansible package stopped bundling awx.awx
+# with 14.0, so this pin must never float to a newer ansible. With Galaxy: ansible-galaxy collection install awx.awx:==24.6.1.
+# Installing extensions/awx/requirements.yml --offline over it then checks that it satisfies the requirements file.
 AWX_SOURCE := ansible==12.3.0
+AWX_SOURCE_SHA256 := cd156f82fa87f7a899212b0efa9f7ca3a24d609212de9f78428a572eb01e5414
+AWX_VERSION := 24.6.1
 AWX_PATH := $(BUILD)/awx-collections
 $(AWX_PATH)/.stamp: extensions/awx/requirements.yml $(TOOLS)/.stamp
-	@echo '>> awx.awx from $(AWX_SOURCE) into $(patsubst $(ROOT)/%,%,$(AWX_PATH))'
+	@echo '>> awx.awx $(AWX_VERSION) from $(AWX_SOURCE) (PyPI, sha256 $(AWX_SOURCE_SHA256)) into $(patsubst $(ROOT)/%,%,$(AWX_PATH))'
 	rm -rf $(AWX_PATH) $(CACHE)/awx-wheel
 	$(TOOLS_PY) -m pip download -qq --no-deps -d $(CACHE)/awx-wheel '$(AWX_SOURCE)'
+	echo '$(AWX_SOURCE_SHA256)  '$$(ls $(CACHE)/awx-wheel/*.whl) | sha256sum --check --quiet \
+	  || { echo 'ERROR: the $(AWX_SOURCE) wheel is not the one pinned (AWX_SOURCE_SHA256)' >&2; exit 1; }
 	$(TOOLS_PY) -c 'import sys, zipfile; wheel = zipfile.ZipFile(sys.argv[1]); \
 	  wheel.extractall(sys.argv[2], [n for n in wheel.namelist() if n.startswith("ansible_collections/awx/awx/")])' \
 	  $(CACHE)/awx-wheel/*.whl $(AWX_PATH)
+	$(TOOLS_PY) -c 'import json, sys; found = json.load(open(sys.argv[1]))["collection_info"]["version"]; \
+	  sys.exit(None if found == sys.argv[2] else "ERROR: $(AWX_SOURCE) holds awx.awx %s, not %s (AWX_VERSION)" % (found, sys.argv[2]))' \
+	  $(AWX_PATH)/ansible_collections/awx/awx/MANIFEST.json $(AWX_VERSION)
 	ANSIBLE_COLLECTIONS_PATH=$(AWX_PATH) $(TOOLS)/bin/ansible-galaxy collection install --offline \
 	  -r extensions/awx/requirements.yml -p $(AWX_PATH) 2>&1 | tee $(BUILD)/awx-requirements.log
 	grep -q 'All requested collections are already installed' $(BUILD)/awx-requirements.log
@@ -264,6 +273,7 @@ docs: install $(AWX_PATH)/.stamp
 	    || { echo "ERROR: ansible-playbook --syntax-check imagicle.phonelock.$$playbook failed" >&2; exit 1; }; \
 	  echo ">> ansible-playbook --syntax-check imagicle.phonelock.$$playbook: ok"; \
 	done
+	@# awx_setup's short module names resolve with awx.awx alone (ansible.controller, first in its order, is absent here).
 	ANSIBLE_COLLECTIONS_PATH=$(INSTALL_PATH):$(AWX_PATH) $(TOOLS)/bin/ansible-playbook --syntax-check playbooks/awx_setup.yml
 
 demo: install
@@ -307,8 +317,10 @@ reliability-ci: install
 
 # --- AWX / Automation Controller: a job run as AWX runs it, the execution environment ----------------------------
 # awx_setup.yml against the fake AWX controller: create, rerun, prune dropped/renamed sites, rerun (tests/awx/awx_setup_test.py)
+# then the detection of AWX / a platform gateway and its messages (tests/awx/test_awx_setup_detection.py).
 awx-setup: install $(AWX_PATH)/.stamp
 	ANSIBLE_COLLECTIONS_PATH=$(INSTALL_PATH):$(AWX_PATH) $(TOOLS_PY) tests/awx/awx_setup_test.py
+	ANSIBLE_COLLECTIONS_PATH=$(INSTALL_PATH):$(AWX_PATH) $(TOOLS_PY) -m pytest -p no:cacheprovider -q tests/awx/test_awx_setup_detection.py
 
 awx: install awx-setup $(CORE216)/.stamp $(CORE221)/.stamp
 	@for venv in $(CORE216) $(TOOLS) $(CORE221); do \

@@ -14,6 +14,7 @@ import collections
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -41,8 +42,23 @@ STEPS = [
      'The open offices are skipped, and the output says why; New York (05:00) is closed, so it is locked.'),
     ('Tuesday 15:00 in New York: reconcile (auto)', 'reconcile', '2026-11-24T15:00:00-05:00',
      'Each site gets the state its own calendar demands: New York open, every other site closed.'),
+    # Office calendars (issue 13): the demo's copy of the inventory gives milano the public holidays of Milan and roma
+    # an emergency hold (CALENDAR below).
+    ("Monday 7 December 08:45 in Milano: the morning unlock on Sant'Ambrogio", 'morning_unlock', '2026-12-07T08:45:00+01:00',
+     "Milano keeps Milan's public holidays (holidays: IT-MI): Sant'Ambrogio, its patron saint's day, is skipped. Roma opens."),
+    ('Wednesday 9 December 07:30 in Roma: reconcile during an emergency hold', 'reconcile', '2026-12-09T07:30:00+01:00',
+     'Roma has a hold since 07:00 (locked until 12:00, toll fraud INC-4711): its phones are locked, and the summary says why.'),
+    ('Wednesday 9 December 08:45: the morning unlock, even forced, cannot end the hold', 'morning_unlock', '2026-12-09T08:45:00+01:00',
+     'Milano opens; Roma stays locked: a hold wins over every run, office_hours_force included. To end it, change the hold.',
+     ['-e', '{"office_hours_force": true}']),
 ]
 RERUN_STEP = 1
+# What the demo adds to its copy of examples/inventory: Milan's public holidays, an emergency lock of Roma.
+CALENDAR = {
+    'milano': {'holidays': {'country': 'IT', 'subdivision': 'MI', 'language': 'it_IT'}},
+    'roma': {'holds': [{'state': 'locked', 'from': '2026-12-09T07:00:00+01:00', 'until': '2026-12-09T12:00:00+01:00',
+                        'reason': 'toll fraud INC-4711'}]},
+}
 
 
 def phones(url):
@@ -61,13 +77,28 @@ def table(rows):
     return '\n'.join(lines)
 
 
-def run_step(number, step, env):
-    title, playbook, now, what = step
+def calendar_inventory(workdir):
+    """A copy of examples/inventory whose sites carry CALENDAR's holidays and hold."""
+    import yaml  # pylint: disable=import-outside-toplevel
+    target = Path(workdir) / 'inventory'
+    shutil.copytree(INVENTORY, target)
+    sites_file = target / 'group_vars' / 'phonelock' / 'sites.yml'
+    data = yaml.safe_load(sites_file.read_text(encoding='utf-8'))
+    for site in data['office_hours_sites']:
+        site.update(CALENDAR.get(site['name'], {}))
+    sites_file.write_text(yaml.safe_dump(data, sort_keys=False), encoding='utf-8')
+    return target
+
+
+def run_step(number, step, env, inventory):
+    title, playbook, now, what = step[:4]
+    extra = step[4] if len(step) > 4 else []
     print('\n=== %d. %s\n%s\n' % (number, title, what), flush=True)
-    shown = 'ansible-playbook -i examples/inventory imagicle.phonelock.%s -e office_hours_now=%s' % (playbook, now)
+    shown = 'ansible-playbook -i examples/inventory imagicle.phonelock.%s -e office_hours_now=%s%s' % (
+        playbook, now, ''.join(' %s \'%s\'' % (extra[index], extra[index + 1]) for index in range(0, len(extra), 2)))
     print('$ %s\n' % shown, flush=True)
-    command = [str(Path(sys.executable).parent / 'ansible-playbook'), '-i', str(INVENTORY),
-               'imagicle.phonelock.%s' % playbook, '-e', 'office_hours_now=%s' % now]
+    command = [str(Path(sys.executable).parent / 'ansible-playbook'), '-i', str(inventory),
+               'imagicle.phonelock.%s' % playbook, '-e', 'office_hours_now=%s' % now] + extra
     result = subprocess.run(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False)
     print(result.stdout, flush=True)
     if result.returncode != 0:
@@ -91,12 +122,17 @@ def main():
                   % (url, len(phones(url))))
             print('Phones before the demo:\n')
             print(table(phones(url)))
+            inventory = calendar_inventory(workdir)
             for number, step in enumerate(STEPS, 1):
-                changed = run_step(number, step, env)
+                changed = run_step(number, step, env, inventory)
                 print(table(phones(url)))
                 if number == RERUN_STEP + 1 and changed != 0:
                     sys.exit('the repeated nightly lock should report changed=0, it reported changed=%s' % changed)
-            print('\nThe repeated nightly lock reported changed=0, and the late lock left the open offices alone.')
+            held = [phone for phone in phones(url) if phone['customField1'] == 'Roma' and not phone['locked']]
+            if held:
+                sys.exit('the hold should keep every Roma phone locked through the forced morning unlock; %d are unlocked' % len(held))
+            print('\nThe repeated nightly lock reported changed=0, the late lock left the open offices alone, Milano stayed locked on '
+                  "Sant'Ambrogio, and Roma's hold won over a forced morning unlock.")
         finally:
             launch.stop(server)
 

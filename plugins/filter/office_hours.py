@@ -134,11 +134,22 @@ _value:
       description: C(next_transition) for people; V(null) when there is none.
       type: str
       sample: Tue 2026-11-24 08:00 CET
+    hold:
+      description:
+        - The site's hold in force, V(null) when none. Its C(state) is then the site's state, whatever the calendar says.
+        - C(where) names it in the user's coordinates (C(holds[0]), C(holds[0] of site roma) for a hold inherited from
+          a site this one nests in, C(office_hours_defaults.holds[0])); C(from) and C(until) are local ISO 8601, V(null)
+          for an open end.
+      type: dict
+      version_added: 1.1.0
+      sample: {"state": "locked", "reason": "toll fraud INC-4711", "where": "holds[0]", "site": "roma",
+               "from": "2026-12-09T07:00:00+01:00", "until": "2026-12-09T12:00:00+01:00"}
 '''
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.imagicle.phonelock.plugins.plugin_utils._calendar import InstantError, parse_instant, status
+from ansible_collections.imagicle.phonelock.plugins.plugin_utils._calendar import parse_instant, status
+from ansible_collections.imagicle.phonelock.plugins.plugin_utils._instant import InstantError
 from ansible_collections.imagicle.phonelock.plugins.plugin_utils._site import SiteError, parse_site
 
 

@@ -52,7 +52,10 @@ options:
       - Evaluated once for all sites. None or an empty string means now.
     type: str
   force:
-    description: Apply V(locked) or V(unlocked) also where the calendar disagrees. Has no effect with V(auto).
+    description:
+      - Apply V(locked) or V(unlocked) also where the calendar disagrees. Has no effect with V(auto).
+      - Never over a hold. A site under a hold (its C(hold) is not V(null)) gets the hold's state from V(auto) runs and
+        from runs that ask for it, and is skipped by runs that ask for the other state, forced or not.
     type: bool
     default: false
   limit:
@@ -142,7 +145,7 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.imagicle.phonelock.plugins.plugin_utils._calendar import InstantError
+from ansible_collections.imagicle.phonelock.plugins.plugin_utils._instant import InstantError
 from ansible_collections.imagicle.phonelock.plugins.plugin_utils._plan import plan
 from ansible_collections.imagicle.phonelock.plugins.plugin_utils._site import SiteError
 

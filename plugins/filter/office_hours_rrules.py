@@ -19,15 +19,21 @@ description:
     wall-clock time, neither C(Z) nor an offset) followed by one or more C(RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=...)
     parts, so the schedule keeps its local time across daylight-saving changes.
   - It holds only what AWX accepts, in AWX's own reading (python-dateutil). Weekly rules with C(INTERVAL=1), weekday
-    names without numeric prefixes, whole minutes. There is no C(EXDATE), C(RDATE), C(EXRULE), C(COUNT) or C(UNTIL),
-    so the schedules never end.
+    names without numeric prefixes, whole minutes. There is no C(EXDATE), C(RDATE), C(EXRULE) or C(COUNT), and the
+    weekly rules have no C(UNTIL), so the schedules never end (only the dated parts below have an C(UNTIL)).
   - Office days that share a time are one C(RRULE). When office days have different times (C(hours)), the schedule
     holds one C(RRULE) per distinct time, each with its C(BYHOUR) and C(BYMINUTE), under a single C(DTSTART). So there
     is always exactly one schedule per site and transition. Several C(RRULE) parts in one rrule need AWX 21.0 or later.
   - C(DTSTART) is the first of these times on or after O(start), in the site's local calendar, so python-dateutil
     and AWX agree on the first run.
-  - Closed dates (holidays) are not in the schedules. The schedules run on every office day; the role's run checks
-    the closed dates and leaves the phones locked on a closed day.
+  - Closed dates and public holidays add nothing. The schedules run on every office day, and the role's run on a closed
+    day or a holiday finds the office closed and leaves the phones locked.
+  - A transition that the weekly rules miss (a special day's other hours or opening, a hold's start or end) on the local
+    dates from O(horizon_start) for O(horizon) days, and before the same date a year later, gets an C(RRULE) part of its
+    own, C(FREQ=YEARLY;INTERVAL=1;BYMONTH=M;BYMONTHDAY=D;BYHOUR=H;BYMINUTE=M;UNTIL=...Z), which runs exactly once (no
+    C(RDATE), which AWX refuses). A site with such parts gets C(DTSTART) at the first of its times on or after
+    O(horizon_start), and C(BYHOUR) and C(BYMINUTE) in every part. A site without any keeps the rrule it had.
+    Rerun C(imagicle.phonelock.awx_setup) within the horizon, and after every change of the calendar, to keep them ahead.
   - Daylight-saving time. A time in the repeated hour of an autumn change runs once, at its first occurrence, as the
     role's calendar has it. A time in the hour skipped by a spring change (C(02:30) on the spring Sunday of
     C(Europe/Rome)) does not exist on that one day. python-dateutil reads it with the offset before the change
@@ -40,7 +46,7 @@ description:
     reads them (site names unique ignoring case). Any problem fails the filter, with one message that names every
     problem in the user's coordinates, the site's position and name first (C(office_hours_sites[3]) and C(milano)), so the
     schedulers never get a partial set.
-positional: start, defaults, limit
+positional: start, defaults, limit, horizon_start, horizon
 options:
   _input:
     description: The sites, in the format of the role variable C(office_hours_sites).
@@ -66,6 +72,19 @@ options:
       - Naming a site that is not among the sites is an error.
     type: list
     elements: str
+  horizon_start:
+    description:
+      - The first local date of the dated C(RRULE) parts, C(YYYY-MM-DD). Default today in each site's time zone, and
+        never before O(start).
+    type: str
+    version_added: 1.1.0
+  horizon:
+    description:
+      - How many days from O(horizon_start) get dated C(RRULE) parts, at most up to the day before the same date a
+        year later (so a yearly part runs once). V(0) gives none.
+    type: int
+    default: 366
+    version_added: 1.1.0
 '''
 
 EXAMPLES = r'''
@@ -184,13 +203,14 @@ _value:
 '''
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone as _timezone
 
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.text.converters import to_text
 
 from ansible_collections.imagicle.phonelock.plugins.plugin_utils._calendar import WEEKDAYS
-from ansible_collections.imagicle.phonelock.plugins.plugin_utils._schedules import NAME_PREFIX, group_by_time, scheduled_transitions
+from ansible_collections.imagicle.phonelock.plugins.plugin_utils._schedules import (
+    HORIZON_DAYS, NAME_PREFIX, dated_transitions, group_by_time, horizon_days, parse_start, scheduled_transitions)
 from ansible_collections.imagicle.phonelock.plugins.plugin_utils._site import SiteError
 from ansible_collections.imagicle.phonelock.plugins.plugin_utils._sites import parse_sites
 
@@ -213,12 +233,16 @@ def _parse_start(value):
     raise AnsibleFilterError('office_hours_rrules: start %s is not a date: use %s' % (shown, _START_TEXT))
 
 
-def rrule(timezone, groups, start):
+def _first(start, groups):
+    return min(datetime.combine(start + timedelta(days=(day - start.weekday()) % 7), at) for at, days in groups for day in days)
+
+
+def rrule(timezone, groups, start, dated=()):
     """AWX's rrule for group_by_time's [(time, [weekdays])] in an IANA zone: DTSTART at the first of the times on or
     after the local date ``start``, then one weekly RRULE per distinct time (with BYHOUR and BYMINUTE when there are
-    several)."""
+    several), then one yearly RRULE that runs once for each of ``dated`` (aware local datetimes, after ``start``)."""
     try:
-        first = min(datetime.combine(start + timedelta(days=(day - start.weekday()) % 7), at) for at, days in groups for day in days)
+        first = min([_first(start, groups)] + [local.replace(tzinfo=None) for local in dated])
     except OverflowError:
         raise AnsibleFilterError('office_hours_rrules: start %s is too late: the schedules would start after 9999-12-31'
                                  % start.isoformat()) from None
@@ -226,15 +250,38 @@ def rrule(timezone, groups, start):
     parts = ['DTSTART;TZID=%s:%04d%02d%02dT%02d%02d00' % (timezone, first.year, first.month, first.day, first.hour, first.minute)]
     for at, days in groups:
         rule = 'RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=%s' % ','.join(RRULE_WEEKDAYS[day] for day in days)
-        if len(groups) > 1:
+        if len(groups) > 1 or dated:
             rule += ';BYHOUR=%d;BYMINUTE=%d' % (at.hour, at.minute)
         parts.append(rule)
+    for local in dated:
+        until = local.astimezone(_timezone.utc)
+        parts.append('RRULE:FREQ=YEARLY;INTERVAL=1;BYMONTH=%d;BYMONTHDAY=%d;BYHOUR=%d;BYMINUTE=%d;UNTIL=%04d%02d%02dT%02d%02d%02dZ'
+                     % (local.month, local.day, local.hour, local.minute, until.year, until.month, until.day, until.hour, until.minute,
+                        until.second))
     return ' '.join(parts)
 
 
-def office_hours_rrules(sites, start=None, defaults=None, limit=None):
+def _horizon(site, start, horizon_start, days):
+    """(first date, last date) of the dated parts: from horizon_start (today in the site's zone), never before start, for
+    ``days`` days and before the same date a year later, so that each yearly part has one occurrence after DTSTART."""
+    first = max(start, horizon_start or datetime.now(site.zone).date())
+    if first.year >= 9999:
+        return first, date.max - timedelta(days=7)
+    try:
+        anniversary = first.replace(year=first.year + 1)
+    except ValueError:  # 29 February
+        anniversary = date(first.year + 1, 3, 1)
+    return first, min(first + timedelta(days=days), anniversary) - timedelta(days=1)
+
+
+def office_hours_rrules(sites, start=None, defaults=None, limit=None, horizon_start=None, horizon=HORIZON_DAYS):
     """The AWX schedule specifications of the sites (see DOCUMENTATION)."""
     first_day = _parse_start(start)
+    try:
+        days = horizon_days(horizon, 'office_hours_rrules')
+        from_day = parse_start(horizon_start, 'office_hours_rrules: horizon_start') if horizon_start not in (None, '') else None
+    except ValueError as exc:
+        raise AnsibleFilterError(to_text(exc)) from None
     try:
         selected = parse_sites(sites, defaults, limit)
     except SiteError as exc:
@@ -242,8 +289,13 @@ def office_hours_rrules(sites, start=None, defaults=None, limit=None):
 
     schedules = []
     for site in selected:
+        dated = []
+        if days:
+            first, last = _horizon(site, first_day, from_day, days)
+            dated = dated_transitions(site, first, last)
         for state, transition, playbook, description, times in scheduled_transitions(site):
             groups = group_by_time(times)
+            mine = [local for local, to in dated if to == state]
             schedules.append(dict(
                 site=site.name,
                 transition=transition,
@@ -252,7 +304,7 @@ def office_hours_rrules(sites, start=None, defaults=None, limit=None):
                 timezone=site.timezone,
                 name='%s-%s-%s' % (NAME_PREFIX, site.name, transition),
                 description=description,
-                rrule=rrule(site.timezone, groups, first_day),
+                rrule=rrule(site.timezone, groups, first if mine else first_day, mine),
                 times=[dict(days=[WEEKDAYS[day] for day in days], time=at.strftime('%H:%M')) for at, days in groups],
             ))
     return schedules

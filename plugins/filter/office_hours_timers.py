@@ -19,14 +19,19 @@ description:
     normalized form (three or more contiguous days as a range C(Mon..Fri), otherwise a comma list C(Sat,Sun), no
     weekday at all when every day of the week shares the time), always followed by the site's time zone,
     so C(systemd-analyze calendar) reports each value unchanged as its normalized form.
-  - Closed dates (holidays) are not in the timers. The timers fire on every office day; the role's run checks the
-    closed dates and leaves the phones locked on a closed day.
+  - Closed dates and public holidays add nothing. The weekly timers fire on every office day, and the role's run on a
+    closed day or a holiday finds the office closed and leaves the phones locked.
+  - A transition that the weekly values miss (a special day's other hours or opening, a hold's start or end) within
+    O(horizon) days from O(horizon_start) gets a dated value of its own, C(YYYY-MM-DD HH:MM:SS ZONE), after the weekly
+    ones, in the C(-lock) or C(-unlock) timer of the state it sets. Rerun the role's C(timers) entry point at least once
+    within the horizon (and after every change of the calendar) so that the dated values stay ahead. Each run writes
+    exactly the current set.
   - Every site is validated, also those that O(limit) leaves out, as the C(imagicle.phonelock.office_hours_plan) filter
     reads them (site names unique ignoring case). Any problem fails the filter, with one message that names every
     problem in the user's coordinates, the site's position and name first (C(office_hours_sites[3]) and C(milano)), so the
     schedulers never get a partial set.
   - The C(imagicle.phonelock.office_hours) role's C(timers) entry point uses this filter to write the unit files.
-positional: defaults, prefix, limit
+positional: defaults, prefix, limit, horizon_start, horizon
 options:
   _input:
     description: The sites, in the format of the role variable C(office_hours_sites).
@@ -49,6 +54,18 @@ options:
       - Naming a site that is not among the sites is an error.
     type: list
     elements: str
+  horizon_start:
+    description:
+      - The first local date of the dated values, C(YYYY-MM-DD). Default today, in each site's time zone.
+    type: str
+    version_added: 1.1.0
+  horizon:
+    description:
+      - How many days from O(horizon_start) get dated values for the transitions that the weekly values miss.
+      - V(0) gives none.
+    type: int
+    default: 366
+    version_added: 1.1.0
 '''
 
 EXAMPLES = r'''
@@ -109,7 +126,9 @@ _value:
       type: str
       sample: Europe/Rome
     on_calendar:
-      description: The timer's C(OnCalendar) values, ordered by their first weekday.
+      description:
+        - The timer's C(OnCalendar) values, the weekly ones ordered by their first weekday, then the dated ones
+          (special days, holds) in date order.
       type: list
       elements: str
       sample: ["Mon..Fri *-*-* 19:00:00 Europe/Rome", "Sat *-*-* 13:00:00 Europe/Rome"]
@@ -120,11 +139,13 @@ _value:
 '''
 
 import re
+from datetime import date, datetime
 
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.text.converters import to_text
 
-from ansible_collections.imagicle.phonelock.plugins.plugin_utils._schedules import NAME_PREFIX, group_by_time, scheduled_transitions
+from ansible_collections.imagicle.phonelock.plugins.plugin_utils._schedules import (
+    HORIZON_DAYS, NAME_PREFIX, dated_transitions, group_by_time, horizon_days, parse_start, scheduled_transitions)
 from ansible_collections.imagicle.phonelock.plugins.plugin_utils._site import SiteError
 from ansible_collections.imagicle.phonelock.plugins.plugin_utils._sites import parse_sites
 
@@ -165,8 +186,21 @@ def on_calendar(times, timezone):
     return values
 
 
-def office_hours_timers(sites, defaults=None, prefix=DEFAULT_PREFIX, limit=None):
+def dated_values(site, state, first_day, days):
+    """The dated OnCalendar values of the transitions to ``state`` that the weekly values miss."""
+    if not days:
+        return []
+    return [local.strftime('%Y-%m-%d %H:%M:%S ') + site.timezone
+            for local, to in dated_transitions(site, first_day, date.fromordinal(first_day.toordinal() + days - 1)) if to == state]
+
+
+def office_hours_timers(sites, defaults=None, prefix=DEFAULT_PREFIX, limit=None, horizon_start=None, horizon=HORIZON_DAYS):
     """The timer specifications of the sites (see DOCUMENTATION)."""
+    try:
+        days = horizon_days(horizon, 'office_hours_timers')
+        first = parse_start(horizon_start, 'office_hours_timers: horizon_start') if horizon_start not in (None, '') else None
+    except ValueError as exc:
+        raise AnsibleFilterError(to_text(exc)) from None
     if not isinstance(prefix, str) or not PREFIX_RE.match(prefix):
         raise AnsibleFilterError('office_hours_timers: the prefix %r is not a valid unit name prefix: use a letter or '
                                  'digit, then letters, digits, "_", "." or "-"' % (prefix,))
@@ -188,7 +222,7 @@ def office_hours_timers(sites, defaults=None, prefix=DEFAULT_PREFIX, limit=None)
                 state=state,
                 playbook=playbook,
                 timezone=site.timezone,
-                on_calendar=on_calendar(times, site.timezone),
+                on_calendar=on_calendar(times, site.timezone) + dated_values(site, state, first or datetime.now(site.zone).date(), days),
                 description=description,
             ))
     return timers

@@ -16,66 +16,33 @@ Semantics:
 * An instant is open when an interval of D-1, D or D+1 (D = its local date) contains it. So each office day has exactly
   one open interval, the state never flaps, and ``transitions()`` flips exactly where ``status()`` changes.
 
+* A special day replaces its date's hours (and opens a date that is not an office day, a closed date or a holiday);
+  a closed date or a public holiday of the site's country has no open interval.
+* A hold (``_holds``) is laid over all that: while it is in force the state is the hold's, whatever the calendar says.
+
 A site here is what ``_sites.parse_site`` returns: ``zone``, ``weekly`` {weekday: (opens, closes)}, ``closed`` (sorted
-inclusive date ranges) and the per-site memos ``_days`` and ``_segments``.
+inclusive date ranges), ``holidays``, ``special``, ``holds`` and the per-site memos ``_days``, ``_segments`` and ``_held``.
 """
 
 from __future__ import annotations
 
 import bisect
-import re
 from datetime import date, datetime, timezone
+
+from ansible_collections.imagicle.phonelock.plugins.plugin_utils._holds import boundaries, hold_at
+from ansible_collections.imagicle.phonelock.plugins.plugin_utils._instant import parse_instant
+from ansible_collections.imagicle.phonelock.plugins.plugin_utils._special_days import special_on
 
 WEEKDAYS = ('mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun')
 DAY_LABELS = tuple(day.capitalize() for day in WEEKDAYS)
 # status() reports no next transition when none happens on this many local dates after the one judged.
 HORIZON_DAYS = 400
 
-_INSTANT = re.compile(r'([0-9]{4}-[0-9]{2}-[0-9]{2})[Tt ]([0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?)'
-                      r'(?:([Zz])|([+-][0-9]{2}):?([0-9]{2}))\Z')
-_NAIVE = re.compile(r'[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?\Z')
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-
-
-class InstantError(ValueError):
-    """The instant to judge at is not an aware date and time; the message names the variable and shows the form."""
 
 
 def clock_text(value):
     return value.strftime('%H:%M')
-
-
-def parse_instant(value, name='office_hours_now'):
-    """The instant to evaluate at, as an aware UTC datetime: now for None or '', else an aware datetime or an
-    ISO 8601 string with an offset or Z. A naive time is refused: it means different instants in different zones.
-    ``name`` is what the messages call the value (the role's variable, or a filter's argument)."""
-    if value is None or value == '':
-        return datetime.now(timezone.utc)
-    if isinstance(value, datetime):
-        instant = value
-    elif isinstance(value, str):
-        match = _INSTANT.match(value.strip())
-        if not match:
-            if _NAIVE.match(value.strip()):
-                raise InstantError('%s %r has no UTC offset, so it is ambiguous across time zones; add an offset such as Z or +01:00'
-                                   % (name, value))
-            raise InstantError('%s %r is not an ISO 8601 date and time with an offset, such as 2026-11-23T19:05:00+01:00 or '
-                               '2026-11-23T18:05Z' % (name, value))
-        day, clock, zulu, hours, minutes = match.groups()
-        offset = '+00:00' if zulu else '%s:%s' % (hours, minutes)
-        try:
-            instant = datetime.fromisoformat('%sT%s%s' % (day, clock, offset))
-        except ValueError:
-            raise InstantError('%s %r is not a valid date and time (ISO 8601 with an offset, such as 2026-11-23T19:05:00+01:00)'
-                               % (name, value)) from None
-    else:
-        shown = '%s (%s)' % (value, type(value).__name__)
-        raise InstantError('%s must be an ISO 8601 date and time with an offset (such as 2026-11-23T19:05:00+01:00) or an aware '
-                           'datetime, not %s' % (name, shown))
-    if instant.utcoffset() is None:
-        raise InstantError('%s %s has no UTC offset, so it is ambiguous across time zones; add an offset such as Z or +01:00'
-                           % (name, instant.isoformat()))
-    return instant.astimezone(timezone.utc)
 
 
 def _wall_to_ts(zone, wall):
@@ -96,20 +63,27 @@ def _wall_to_ts(zone, wall):
 
 
 def _day(site, ordinal):
-    """(opens ts, closes ts, why closed, hours label) of one local date; the ts are None when it has no open interval."""
+    """(opens ts, closes ts, why closed, hours label) of one local date; the ts are None when it has no open interval.
+    A special day wins over the weekday, the closed dates and the holidays; closed dates over holidays."""
     cached = site._days.get(ordinal)  # pylint: disable=protected-access
     if cached is not None:
         return cached
     day = date.fromordinal(ordinal)
     weekday = day.weekday()
-    hours = site.weekly.get(weekday)
+    special = special_on(site.special, day) if site.special else None
+    hours = special[2:4] if special else site.weekly.get(weekday)
     index = bisect.bisect_right(site.closed, (day, date.max)) - 1
+    holiday = site.holidays.reason(day) if site.holidays is not None and not special and hours is not None else None
     if hours is None:
         info = (None, None, 'closed: %s is not an office day' % DAY_LABELS[weekday], None)
-    elif index >= 0 and site.closed[index][0] <= day <= site.closed[index][1]:
+    elif not special and index >= 0 and site.closed[index][0] <= day <= site.closed[index][1]:
         info = (None, None, 'closed: %s is a closed date' % day.isoformat(), None)
+    elif holiday:
+        info = (None, None, 'closed: %s' % holiday, None)
     else:
         label = '%s %s-%s' % (DAY_LABELS[weekday], clock_text(hours[0]), clock_text(hours[1]))
+        if special:
+            label += ', special day: %s' % special[4]
         opens = _wall_to_ts(site.zone, datetime.combine(day, hours[0]))
         closes = _wall_to_ts(site.zone, datetime.combine(day, hours[1]))
         if opens < closes:
@@ -204,6 +178,9 @@ def status(site, instant):
         at = instant.astimezone(timezone.utc).isoformat(timespec='seconds')[:19] + 'Z'
         _last_at = (ts, at)
     iso = local.isoformat(timespec='seconds')
+    hold = None
+    if site.holds:
+        segment, hold = _held_segment(site, segment, ts, ordinal)
     return {
         'name': site.name,
         'timezone': site.timezone,
@@ -216,16 +193,84 @@ def status(site, instant):
         'next_transition': segment[2],
         'next_state': segment[3],
         'next_label': segment[4],
+        'hold': hold,
     }
+
+
+def _held_flips_near(site, ts):
+    """The flips (epoch second, state) of the held calendar after ts - 1 for HORIZON_DAYS and more, worked out once per stretch."""
+    window = site._held.get('window')  # pylint: disable=protected-access
+    if window is None or not window[0] <= ts <= window[1]:
+        low, high = ts - 1, ts + (HORIZON_DAYS + 40) * 86400
+        flips = list(_held_flips(site, low, high))
+        # Valid for instants up to 40 days on: later ones still see HORIZON_DAYS of flips.
+        window = site._held['window'] = (low, high - (HORIZON_DAYS + 2) * 86400, [flip[0] for flip in flips], flips)  # pylint: disable=protected-access
+    return window
+
+
+def _held_segment(site, segment, ts, ordinal):
+    """The status segment with the site's holds over it, and the hold in force (a dict) or None."""
+    hold = hold_at(site.holds, ts)
+    dummy, dummy, times, flips = _held_flips_near(site, ts)
+    index = bisect.bisect_right(times, ts)
+    flip = flips[index] if index < len(flips) else None
+    is_open = (hold.state == 'unlocked') if hold else segment[0]
+    if flip is not None and datetime.fromtimestamp(flip[0], site.zone).toordinal() > ordinal + HORIZON_DAYS:
+        flip = None
+    reason = segment[1]
+    shown = None
+    if hold:
+        until = 'with no end' if hold.end is None else 'until %s' % _label_ts(site, hold.end)
+        reason = 'held %s %s: %s (%s)' % (hold.state, until, hold.reason, hold.where)
+        shown = {'state': hold.state, 'reason': hold.reason, 'where': hold.where, 'site': hold.owner,
+                 'from': None if hold.start is None else datetime.fromtimestamp(hold.start, site.zone).isoformat(),
+                 'until': None if hold.end is None else datetime.fromtimestamp(hold.end, site.zone).isoformat()}
+    if flip is None:
+        return (is_open, reason, None, None, None), shown
+    local = datetime.fromtimestamp(flip[0], site.zone)
+    iso = local.isoformat(timespec='seconds')
+    return (is_open, reason, iso, flip[1], _label(local, iso)), shown
+
+
+def _label_ts(site, ts):
+    local = datetime.fromtimestamp(ts, site.zone)
+    return _label(local, local.isoformat(timespec='seconds'))
+
+
+def _state_at(site, ts):
+    """The state at epoch second ts: the hold's, else the calendar's."""
+    hold = hold_at(site.holds, ts)
+    if hold is not None:
+        return hold.state
+    return 'unlocked' if _open_interval(site, ts, datetime.fromtimestamp(ts, site.zone).toordinal()) is not None else 'locked'
+
+
+def _held_flips(site, start_ts, end_ts):
+    """(epoch second, state) where the state with the holds over the calendar changes, in (start_ts, end_ts]."""
+    state = _state_at(site, start_ts)
+    candidates = sorted(set([ts for ts, dummy in _calendar_flips(site, start_ts, end_ts)]
+                            + [ts for ts in boundaries(site.holds) if start_ts < ts <= end_ts]))
+    for ts in candidates:
+        now = _state_at(site, ts)
+        if now != state:
+            state = now
+            yield ts, now
 
 
 def transitions(site, start, end):
     """Yield (aware local datetime, 'unlocked' or 'locked') for every change of state strictly after ``start`` and
-    up to and including ``end``, in order. The state flips at these instants and nowhere else."""
+    up to and including ``end``, in order, holds included. The state flips at these instants and nowhere else."""
     start_ts = (_aware(start) - _EPOCH).total_seconds()
     end_ts = (_aware(end) - _EPOCH).total_seconds()
     if end_ts <= start_ts:
         return
+    flips = _held_flips(site, start_ts, end_ts) if site.holds else _calendar_flips(site, start_ts, end_ts)
+    for ts, state in flips:
+        yield datetime.fromtimestamp(ts, site.zone), state
+
+
+def _calendar_flips(site, start_ts, end_ts):
+    """(epoch second, state) of the calendar's changes in (start_ts, end_ts], holds left out."""
     first = datetime.fromtimestamp(start_ts, site.zone).toordinal() - 2
     last = datetime.fromtimestamp(end_ts, site.zone).toordinal() + 2
     run = None
@@ -237,13 +282,13 @@ def transitions(site, start, end):
             run[1] = max(run[1], closes)  # touching intervals are one open run: no flip between them
             continue
         if run is not None:
-            yield from _run_flips(site, run, start_ts, end_ts)
+            yield from _run_flips(run, start_ts, end_ts)
         run = [opens, closes]
     if run is not None:
-        yield from _run_flips(site, run, start_ts, end_ts)
+        yield from _run_flips(run, start_ts, end_ts)
 
 
-def _run_flips(site, run, start_ts, end_ts):
+def _run_flips(run, start_ts, end_ts):
     for ts, state in ((run[0], 'unlocked'), (run[1], 'locked')):
         if start_ts < ts <= end_ts:
-            yield datetime.fromtimestamp(ts, site.zone), state
+            yield ts, state

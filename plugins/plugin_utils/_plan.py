@@ -21,6 +21,7 @@ from functools import lru_cache
 from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.imagicle.phonelock.plugins.plugin_utils._calendar import HORIZON_DAYS, parse_instant, status
+from ansible_collections.imagicle.phonelock.plugins.plugin_utils._holidays import HOLIDAY_SUFFIX
 from ansible_collections.imagicle.phonelock.plugins.plugin_utils._nesting import describe, may_overlap, nests, orders
 from ansible_collections.imagicle.phonelock.plugins.plugin_utils._site import Site, SiteError
 from ansible_collections.imagicle.phonelock.plugins.plugin_utils._sites import read_sites, select
@@ -47,9 +48,11 @@ def _condition(is_open, reason, local_date, next_transition, next_label):
         if next_transition is None:
             return 'the office is open %s, with no closing in the next %d days' % (hours, HORIZON_DAYS)
         return 'the office is open until %s %s' % (_until(local_date, next_transition, next_label), hours)
+    # A public holiday is named: 'the office is closed for Immacolata Concezione (IT public holiday) until Wed 08:00'.
+    closed = 'closed for %s' % reason[len('closed: '):] if reason.endswith(HOLIDAY_SUFFIX) else 'closed'
     if next_transition is None:
-        return 'the office is closed, with no opening in the next %d days' % HORIZON_DAYS
-    return 'the office is closed until %s' % _until(local_date, next_transition, next_label)
+        return 'the office is %s, with no opening in the next %d days' % (closed, HORIZON_DAYS)
+    return 'the office is %s until %s' % (closed, _until(local_date, next_transition, next_label))
 
 
 @lru_cache(maxsize=4096)
@@ -71,8 +74,21 @@ def condition(entry):
 
 
 def decide(entry, requested, force):
-    """(action, why) for one site's status entry, a requested state (auto, locked, unlocked) and the force flag."""
+    """(action, why) for one site's status entry, a requested state (auto, locked, unlocked) and the force flag.
+    A hold wins over every run, forced ones included: to end a hold, the hold is changed."""
+    if entry.get('hold'):
+        return _held(entry, requested, force)
     return _decision(entry['state'], condition(entry), requested, force)
+
+
+def _held(entry, requested, force):
+    held = 'the site is %s' % entry['reason']
+    if requested in ('auto', entry['state']):
+        said = 'auto' if requested == 'auto' else '%s as requested' % requested
+        return entry['state'], '%s: %s, so its phones are %s.' % (said, held, entry['state'])
+    return 'skip', ('skipped: %s; a hold wins over %s runs%s. To %s the phones, change or end the hold (%s).'
+                    % (held, requested, ', office_hours_force included' if force else '', 'lock' if requested == 'locked' else 'unlock',
+                       entry['hold']['where']))
 
 
 def _invalid(read, at):
@@ -105,6 +121,9 @@ def _orders(owned):
 def _reassert(entry, outers, requested, force):
     """Apply a nested site after the sites it nests in, which this run sets: its own state, or the forced one."""
     names = ', '.join('%s (%s)' % (outer['name'], outer['action']) for outer in outers)
+    if entry.get('hold'):
+        return entry['state'], 'nested: this run sets %s, which it nests in, and it is %s, so its phones are %s.' % (
+            names, entry['reason'], entry['state'])
     if force and requested != 'auto':
         return requested, 'forced: %s, with %s, which it nests in: it is part of them, and office_hours_force is true.' % (requested, names)
     return entry['state'], ('nested: this run sets %s, which it nests in, so its own state follows: %s, so its phones are %s.'

@@ -3,9 +3,15 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""What the schedulers (systemd timers, AWX schedules) need of a site: its two transitions and their local times."""
+"""What the schedulers (systemd timers, AWX schedules) need of a site: its two weekly transitions and their local times,
+and the dated transitions within a horizon that the weekly ones miss."""
 
 from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta
+
+from ansible_collections.imagicle.phonelock.plugins.plugin_utils._calendar import transitions
 
 # The first part of the name of every timer unit and AWX schedule: PREFIX-SITE-lock, PREFIX-SITE-unlock.
 NAME_PREFIX = 'imagicle-phonelock'
@@ -34,3 +40,45 @@ def group_by_time(times):
     for day, at in sorted(times.items()):
         by_time.setdefault(at, []).append(day)
     return sorted(by_time.items(), key=lambda item: item[1][0])
+
+
+_DATE = re.compile(r'[0-9]{4}-[0-9]{2}-[0-9]{2}\Z')
+# How far ahead the schedulers know the dated transitions (holidays, special days, holds) by default: a year and a day.
+HORIZON_DAYS = 366
+
+
+def dated_transitions(site, first_day, last_day):
+    """[(aware local datetime, state)] of the site's transitions on the local dates first_day..last_day (inclusive) that its
+    weekly firings do not hit: a special day's other hours, a hold's start and end. A weekly firing hits a transition when
+    its wall-clock time is the transition's on that weekday, at the time's first occurrence (as AWX and the role read a
+    repeated hour). A holiday or closed date needs none: the weekly run on it finds the office closed and skips."""
+    zone = site.zone
+    start = datetime.combine(first_day, time(0)).replace(tzinfo=zone) - timedelta(seconds=1)
+    end = datetime.combine(last_day + timedelta(days=1), time(0)).replace(tzinfo=zone) - timedelta(seconds=1)
+    dated = []
+    for local, state in transitions(site, start, end):
+        hours = site.weekly.get(local.weekday())
+        weekly = hours[1 if state == 'locked' else 0] if hours else None
+        if weekly is None or local.fold or local.time() != weekly:
+            dated.append((local, state))
+    return dated
+
+
+def horizon_days(value, name):
+    """The horizon option: a whole number of days, 0 (no dated transitions) to 3660."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 3660:
+        raise ValueError('%s: horizon must be a whole number of days from 0 to 3660 (default %d), not %r' % (name, HORIZON_DAYS, value))
+    return value
+
+
+def parse_start(value, name):
+    """A local date option (YYYY-MM-DD or a YAML date) as a plain date; ValueError naming the option."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return date(value.year, value.month, value.day)  # a plain date, whatever subclass YAML gave
+    if isinstance(value, str) and _DATE.match(value.strip()):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    shown = repr(value) if isinstance(value, str) else '%s (%s)' % (value, type(value).__name__)
+    raise ValueError('%s %s is not a date: use YYYY-MM-DD (for example 2026-11-30)' % (name, shown))

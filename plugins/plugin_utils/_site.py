@@ -11,23 +11,26 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import time, timedelta
 from zoneinfo import ZoneInfo
 
 from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.imagicle.phonelock.plugins.module_utils.selection import FILTERS, selection_problems
 from ansible_collections.imagicle.phonelock.plugins.plugin_utils._calendar import WEEKDAYS, clock_text
+from ansible_collections.imagicle.phonelock.plugins.plugin_utils._holds import check_overlaps, parse_holds
+from ansible_collections.imagicle.phonelock.plugins.plugin_utils._holidays import parse_holidays
+from ansible_collections.imagicle.phonelock.plugins.plugin_utils._special_days import merge_special_days, parse_special_days
+from ansible_collections.imagicle.phonelock.plugins.plugin_utils._values import SiteError, is_list, is_mapping, show
+from ansible_collections.imagicle.phonelock.plugins.plugin_utils._values import parse_clock as _parse_clock, parse_date as _parse_date
 from ansible_collections.imagicle.phonelock.plugins.plugin_utils._zones import ZoneError, parse_zone
 
-SITE_KEYS = ('name', 'timezone', 'selections', 'days', 'opens', 'closes', 'hours', 'closed_dates')
-DEFAULT_KEYS = ('days', 'opens', 'closes', 'closed_dates')
+SITE_KEYS = ('name', 'timezone', 'selections', 'days', 'opens', 'closes', 'hours', 'closed_dates', 'holidays', 'special_days', 'holds')
+DEFAULT_KEYS = ('days', 'opens', 'closes', 'closed_dates', 'holidays', 'special_days', 'holds')
 BUILTIN_DEFAULTS = {'days': list(WEEKDAYS[:5]), 'opens': '08:00', 'closes': '18:00', 'closed_dates': []}
 
 _NAME = re.compile(r'[A-Za-z0-9][A-Za-z0-9_.-]*\Z')
 _NAME_RULE = "letters, digits, '_', '.' and '-', starting with a letter or digit (it becomes part of systemd unit names)"
-_CLOCK = re.compile(r'([01][0-9]|2[0-3]):([0-5][0-9])\Z')
-_DATE = re.compile(r'[0-9]{4}-[0-9]{2}-[0-9]{2}\Z')
 _DAYS_TEXT = 'mon, tue, wed, thu, fri, sat or sun'
 _SELECTIONS_TEXT = 'a non-empty list of filter dictionaries such as {department: Sales, custom_field1: Milano}'
 _DATES_TEXT = 'dates (YYYY-MM-DD) or inclusive ranges (YYYY-MM-DD..YYYY-MM-DD)'
@@ -35,10 +38,6 @@ _DATES_TEXT = 'dates (YYYY-MM-DD) or inclusive ranges (YYYY-MM-DD..YYYY-MM-DD)'
 _ALIASES = dict((api_name, option) for option, api_name in FILTERS if api_name != option)
 _FILTER_KEYS = [option for option, dummy in FILTERS] + list(_ALIASES) + ['all_phones']
 _FILTERS_TEXT = 'department, custom_field1 ... custom_field10 (or customField1 ... customField10) and all_phones'
-
-
-class SiteError(ValueError):
-    """A site, the defaults, the site list or the limit is not valid; the message names the site and the key and says what is accepted."""
 
 
 @dataclass(frozen=True)
@@ -54,41 +53,22 @@ class Site:
     weekly: dict
     closed: tuple
     filters: tuple = field(default=(), compare=False, repr=False)
+    # The public holidays (_holidays.HolidayCalendar) or None; special days (_special_days); holds (_holds.Hold), sorted.
+    holidays: object = None
+    special: tuple = ()
+    holds: tuple = ()
 
     def __post_init__(self):
         # Per-site memos of the calendar (the day calendar, each local date's segments); not fields, so not in eq, hash or repr.
         object.__setattr__(self, '_days', {})
         object.__setattr__(self, '_segments', {})
+        object.__setattr__(self, '_held', {})
         # selections and weekly are dicts; hash what identifies the calendar (equal sites still hash equal), once.
-        object.__setattr__(self, '_hash', hash((self.name, self.timezone, tuple(sorted(self.weekly.items())), self.closed)))
+        object.__setattr__(self, '_hash', hash((self.name, self.timezone, tuple(sorted(self.weekly.items())), self.closed,
+                                                self.holidays, self.special, self.holds)))
 
     def __hash__(self):
         return self._hash
-
-
-def show(value):
-    return repr(value) if isinstance(value, str) else '%s (%s)' % (value, type(value).__name__)
-
-
-def is_mapping(value):
-    return hasattr(value, 'keys') and hasattr(value, '__getitem__')
-
-
-def is_list(value):
-    return isinstance(value, (list, tuple))
-
-
-def _parse_clock(value, prefix, key):
-    if isinstance(value, time) and value.tzinfo is None:
-        return value.replace(second=0, microsecond=0)
-    if isinstance(value, str) and _CLOCK.match(value.strip()):
-        hour, minute = _CLOCK.match(value.strip()).groups()
-        return time(int(hour), int(minute))
-    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 1440:
-        # YAML 1.1 reads an unquoted 18:00 as the base-60 number 1080.
-        raise SiteError("%s: %s %d is a number, not a time of day: YAML reads an unquoted %02d:%02d as %d; quote it ('%02d:%02d')"
-                        % (prefix, key, value, value // 60, value % 60, value, value // 60, value % 60))
-    raise SiteError('%s: %s %s is not a time of day; use "HH:MM" in 24-hour form, 00:00 to 23:59' % (prefix, key, show(value)))
 
 
 def _parse_weekday(value, prefix, key):
@@ -107,17 +87,6 @@ def _parse_days(value, prefix):
             raise SiteError('%s: days: %s is given twice' % (prefix, WEEKDAYS[day]))
         days.append(day)
     return days
-
-
-def _parse_date(value, prefix, key):
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return value
-    if isinstance(value, str) and _DATE.match(value.strip()):
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    raise SiteError('%s: %s: %s is not a date (YYYY-MM-DD) or a range (YYYY-MM-DD..YYYY-MM-DD)' % (prefix, key, show(value)))
 
 
 def _parse_closed_dates(value, prefix):
@@ -235,6 +204,13 @@ def parse_defaults(defaults):
         if defaults.get(key) is not None:
             parsed[key] = _parse_clock(defaults[key], 'office_hours_defaults', key)
     parsed['closed_dates'] = _parse_closed_dates(defaults.get('closed_dates') or [], 'office_hours_defaults')
+    if defaults.get('holidays') is not None:
+        parsed['holidays'] = defaults['holidays']  # checked with each site that keeps them: a site may say holidays: null
+    parsed['special_days'] = parse_special_days(defaults.get('special_days'), 'office_hours_defaults', parsed.get('opens', time(8)),
+                                                parsed.get('closes', time(18)))
+    # A company-wide hold (every site locked during an incident) is every site's hold.
+    parsed['holds'] = tuple(hold._replace(where='office_hours_defaults.%s' % hold.where)
+                            for hold in parse_holds(defaults.get('holds'), 'office_hours_defaults', None))
     return parsed
 
 
@@ -276,8 +252,9 @@ def _parse_hours(value, days, opens, closes, prefix):
 def parse_site(raw, defaults=None, where='site'):
     """Validate one site (a dict in the role's format) and return a Site.
 
-    A site key overrides the same key of ``defaults``, except ``closed_dates``: the site's closed dates are added to
-    the defaults' (company-wide holidays plus site holidays). Without either: days mon..fri, opens 08:00, closes 18:00.
+    A site key overrides the same key of ``defaults``, except ``closed_dates`` and ``holds``, which are added to the
+    defaults' (company-wide dates plus the site's), and ``special_days``, where a site's entry replaces the defaults'
+    entries on its dates. Without either: days mon..fri, opens 08:00, closes 18:00.
     ``where`` starts every message, e.g. ``sites[2]``; the site's name is added to it when it is valid.
     A Site is returned as it is (its defaults were applied when it was parsed).
     """
@@ -305,5 +282,15 @@ def parse_site(raw, defaults=None, where='site'):
     else:
         weekly = dict((day, (opens, closes)) for day in days)
     closed = _parse_closed_dates(raw['closed_dates'], prefix) if raw.get('closed_dates') is not None else []
+    # A site's holidays replace the defaults'; leaving the key out keeps the defaults', 'holidays: false' keeps none.
+    if raw.get('holidays') is False:
+        holidays = None
+    elif raw.get('holidays') is not None:
+        holidays = parse_holidays(raw['holidays'], prefix)
+    else:
+        holidays = parse_holidays(given.get('holidays'), '%s: office_hours_defaults' % prefix)
+    special = merge_special_days(given.get('special_days', []), parse_special_days(raw.get('special_days'), prefix, opens, closes))
+    holds = check_overlaps(list(given.get('holds', ())) + list(parse_holds(raw.get('holds'), prefix, name)), prefix)
     return Site(name=name, timezone=raw['timezone'], zone=zone, selections=selections,
-                weekly=dict(sorted(weekly.items())), closed=_merge_ranges(given.get('closed_dates', []) + closed), filters=filters)
+                weekly=dict(sorted(weekly.items())), closed=_merge_ranges(given.get('closed_dates', []) + closed), filters=filters,
+                holidays=holidays, special=special, holds=holds)

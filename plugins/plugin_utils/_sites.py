@@ -12,7 +12,10 @@ and how a limit is written (a list, or one comma-separated string).
 from __future__ import annotations
 
 from collections import namedtuple
+from dataclasses import replace
 
+from ansible_collections.imagicle.phonelock.plugins.plugin_utils._holds import check_overlaps
+from ansible_collections.imagicle.phonelock.plugins.plugin_utils._nesting import nests
 from ansible_collections.imagicle.phonelock.plugins.plugin_utils._site import Site, SiteError, is_list, is_mapping, parse_defaults, parse_site, show
 
 _LIMIT_TEXT = 'a list of site names, or one comma-separated string of them'
@@ -51,6 +54,38 @@ def read_sites(sites, defaults=None):
             others = ', '.join('%s (%s)' % (read[other].where, read[other].name) for other in numbers if other != number)
             problem = '%s (%s): the name is also used by %s; site names must be unique, ignoring case' % (entry.where, entry.name, others)
             read[number] = entry._replace(site=None, problem=problem if entry.problem is None else '%s | %s' % (entry.problem, problem))
+    return _inherit_holds(read)
+
+
+def _inherit_holds(read):
+    """A site nested in a held site is held with it: an emergency lock of an office also locks its reception desk.
+    Only a site whose every selection nests in the held site's is: holding its other phones too would be a wider action."""
+    valid = [entry for entry in read if entry.site is not None]
+    for number, entry in enumerate(read):
+        if entry.site is None:
+            continue
+        inherited, problems = [], []
+        for outer in valid:
+            own = [hold for hold in outer.site.holds if hold.owner == outer.site.name]
+            if outer is entry or not own:
+                continue
+            inside = [any(nests(mine, theirs) for theirs in outer.site.filters) for mine in entry.site.filters]
+            if all(inside):
+                # Sites read again (already holding what they inherit) do not inherit twice.
+                inherited += [hold for hold in (held._replace(where='%s of site %s' % (held.where, outer.site.name)) for held in own)
+                              if hold not in entry.site.holds]
+            elif any(inside):
+                problems.append('%s (%s): some of its selections nest in site %s, which has holds, and some do not; a hold of %s cannot '
+                                'hold only part of this site: split it into a site with the nested selections and one with the others'
+                                % (entry.where, entry.site.name, outer.site.name, outer.site.name))
+        if inherited and not problems:
+            try:
+                holds = check_overlaps(list(entry.site.holds) + inherited, '%s (%s)' % (entry.where, entry.site.name))
+                read[number] = entry._replace(site=replace(entry.site, holds=holds))
+            except SiteError as exc:
+                problems.append(str(exc))
+        if problems:
+            read[number] = entry._replace(site=None, problem=' | '.join(problems))
     return read
 
 

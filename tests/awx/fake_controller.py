@@ -10,14 +10,15 @@
 tests/awx/awx_setup_test.py imports it and reads FakeController.objects directly. What it implements, as AWX does
 (awx.awx's module_utils/controller_api.py and lookup/controller_api.py are the clients):
 
+- GET /api/ answers AWX 24.6.1's API root without a login, GET /api/controller/ a 404 (only a gateway has it).
 - Bearer-token authentication (CONTROLLER_OAUTH_TOKEN); 401 without it. Every answer carries the X-API-Product-Name
   and X-API-Product-Version headers that awx.awx compares with its own version.
 - GET /api/v2/ENDPOINT/ lists, paginated as AWX paginates: {count, next, previous, results}, next and previous
   relative URLs with ?page=N (page_size default 25, at most 200); filters FIELD=VALUE, FIELD__startswith=VALUE and
   or__FIELD=VALUE (the or__ filters OR-ed together, AND-ed with the others, as awx.awx's get_one by name or id uses
   them). An unknown filter field is a 400, as in AWX.
-- GET, PATCH and DELETE /api/v2/ENDPOINT/ID/; POST /api/v2/ENDPOINT/ creates (201). DELETE answers 204; deleting a
-  job template deletes its schedules (AWX's on_delete=CASCADE).
+- GET, PATCH and DELETE /api/v2/ENDPOINT/ID/; POST /api/v2/ENDPOINT/ creates (201). DELETE (schedules, job templates,
+  credentials) answers 204; deleting a job template deletes its schedules (AWX's on_delete=CASCADE).
 - credential_types: custom kinds cloud and net only; injectors stored exactly as given (AWX renders them per job).
 - credentials: inputs checked against the type's fields (unknown, missing required, non-boolean boolean); secret
   inputs are answered as $encrypted$, and $encrypted$ sent back keeps the stored secret.
@@ -61,12 +62,17 @@ WRITABLE = {
     "projects": {"name": None, "description": "", "organization": None, "scm_type": "git", "scm_url": ""},
     "credential_types": {"name": None, "description": "", "kind": None, "inputs": {}, "injectors": {}},
     "credentials": {"name": None, "description": "", "organization": None, "credential_type": None, "inputs": {}},
-    "job_templates": {"name": None, "description": "", "job_type": "run", "organization": None, "inventory": None,
+    "job_templates": {"name": None, "description": "", "job_type": "run", "organization": None, "inventory": None, "limit": "",
                       "project": None, "playbook": "", "ask_variables_on_launch": False, "allow_simultaneous": False,
                       "extra_vars": "", "survey_enabled": False},
     "schedules": {"name": None, "description": "", "unified_job_template": None, "rrule": None, "enabled": True,
                   "extra_data": {}},
 }
+# GET /api/ as AWX 24.6.1 answers it (awx/api/views/root.py, ApiRootView, with the default empty branding settings),
+# and /api/controller/, which only a platform gateway routes (AWX answers Django's 404).
+AWX_API_ROOT = {"description": "AWX REST API", "current_version": "/api/v2/", "available_versions": {"v2": "/api/v2/"},
+                "oauth2": "/api/o/", "custom_logo": "", "custom_login_info": "", "login_redirect_override": ""}
+UNAUTHENTICATED = {"/api/": (200, AWX_API_ROOT), "/api/controller/": (404, {"detail": "Not found."})}
 # Related objects: field -> endpoint.
 FOREIGN = {"organization": "organizations", "inventory": "inventories", "project": "projects",
            "credential_type": "credential_types"}
@@ -174,6 +180,11 @@ class FakeController:
         query = parse_qsl(url.query, keep_blank_values=True)
         with self.lock:
             try:
+                if method == "GET" and url.path in UNAUTHENTICATED:
+                    # The API root needs no login (AWX's ApiRootView is AllowAny); any other unknown path is a 404.
+                    status, answer = UNAUTHENTICATED[url.path]
+                    self.log.append({"method": method, "path": url.path, "query": query, "status": status})
+                    return status, answer
                 if authorization != "Bearer " + self.token:
                     raise ApiError(401, {"detail": "Authentication credentials were not provided."})
                 body = json.loads(raw) if raw else {}
@@ -215,7 +226,7 @@ class FakeController:
             return 200, self._public(endpoint, obj)
         if method == "PATCH":
             return 200, self._public(endpoint, self._update(endpoint, obj, body))
-        if method == "DELETE" and endpoint in ("schedules", "job_templates"):
+        if method == "DELETE" and endpoint in ("schedules", "job_templates", "credentials"):
             self._delete(endpoint, obj)
             return 204, None
         return self._unsupported(method, path, "method on an object")
@@ -303,6 +314,12 @@ class FakeController:
 
     def _delete(self, endpoint, obj):
         del self.objects[endpoint][obj["id"]]
+        if endpoint == "credentials":
+            # AWX drops a deleted credential from the job templates that used it.
+            self.secrets.pop(obj["id"], None)
+            for linked in self.jt_credentials.values():
+                if obj["id"] in linked:
+                    linked.remove(obj["id"])
         if endpoint == "job_templates":
             self.jt_credentials.pop(obj["id"], None)
             for schedule in list(self.objects["schedules"].values()):

@@ -94,6 +94,24 @@ CASES = {
     "name with a space": bad(name="napoli centro"),
     "no name": bad(name=Ellipsis),
     "not a dictionary": "napoli",
+    # The office calendar's own keys: holidays, special days and holds are confined to their site like the rest.
+    "holidays of an unknown country": bad(holidays="ZZ"),
+    "holidays of an unknown subdivision": bad(holidays={"country": "IT", "subdivision": "ZZ"}),
+    "holidays of an unknown category": bad(holidays={"country": "IT", "categories": ["nonsense"]}),
+    "holidays a number": bad(holidays=39),
+    "holidays a list": bad(holidays=["IT", "FR"]),
+    "special day on a date that does not exist": bad(special_days=[{"date": "2026-02-30", "closes": "13:00"}]),
+    "special day that closes before it opens": bad(special_days=[{"date": "2026-12-24", "opens": "13:00", "closes": "08:00"}]),
+    "special day with no hours": bad(special_days=[{"date": "2026-12-24"}]),
+    "special days not a list": bad(special_days={"date": "2026-12-24", "closes": "13:00"}),
+    "hold that ends before it starts": bad(holds=[{"state": "locked", "from": "2026-12-09T12:00:00+01:00",
+                                                   "until": "2026-12-09T07:00:00+01:00", "reason": "INC-1"}]),
+    "hold without a reason": bad(holds=[{"state": "locked", "from": "2026-12-09T07:00:00+01:00"}]),
+    "hold with an unknown state": bad(holds=[{"state": "frozen", "from": "2026-12-09T07:00:00+01:00", "reason": "INC-2"}]),
+    "hold without an offset": bad(holds=[{"state": "locked", "from": "2026-12-09T07:00:00", "reason": "INC-3"}]),
+    "overlapping holds": bad(holds=[{"state": "locked", "from": "2026-12-09T07:00:00+01:00", "until": "2026-12-10T07:00:00+01:00",
+                                     "reason": "INC-4"},
+                                    {"state": "unlocked", "from": "2026-12-09T12:00:00+01:00", "reason": "INC-5"}]),
 }
 END_TO_END = ("misspelt key customfield1", "number value", "fixed-offset zone EST", "unquoted time (YAML base 60)")
 

@@ -345,11 +345,33 @@ def run(processes=None):
     return counts['mismatches'], lines + problems
 
 
+def run_calendars():
+    """The office calendars (holidays, special days, holds) and the schedulers, two years (calendar_simulation.py):
+    (problems, report lines). It needs the holidays, icalendar and python-dateutil packages."""
+    try:
+        import calendar_simulation  # pylint: disable=import-outside-toplevel
+    except ImportError as exc:
+        return 1, ['calendar simulation: cannot run (%s); install holidays, icalendar and python-dateutil '
+                   '(tests/tooling/requirements-tools.txt)' % exc]
+    lines = []
+    began = time.monotonic()
+    problems = calendar_simulation.run(SITES[:5], DEFAULTS, report=lines.append)
+    lines.append('  %.1f s' % (time.monotonic() - began))
+    return problems, lines
+
+
 def test_year_simulation():
     assert IMPORT_ERROR is None, IMPORT_ERROR
     mismatches, lines = run()
     print('\n'.join(lines))
     assert mismatches == 0, '\n'.join(lines)
+
+
+def test_calendar_simulation():
+    assert IMPORT_ERROR is None, IMPORT_ERROR
+    problems, lines = run_calendars()
+    print('\n'.join(lines))
+    assert problems == 0, '\n'.join(lines)
 
 
 def main():
@@ -358,7 +380,9 @@ def main():
         return 1
     mismatches, lines = run()
     print('\n'.join(lines))
-    return 1 if mismatches else 0
+    problems, lines = run_calendars()
+    print('\n'.join(lines))
+    return 1 if mismatches or problems else 0
 
 
 if __name__ == '__main__':

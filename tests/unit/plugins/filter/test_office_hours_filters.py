@@ -26,7 +26,7 @@ SITES = [MILANO, SYDNEY, NEWYORK]
 EVENING = '2026-11-23T19:05:00+01:00'
 # Milano 13:00 CET (open), Sydney 23:00 AEDT (closed), New York 07:00 EST (closed).
 NOON = '2026-11-23T12:00:00Z'
-STATUS_KEYS = {'name', 'timezone', 'at', 'local_time', 'local_label', 'open', 'state', 'reason', 'next_transition', 'next_state', 'next_label'}
+STATUS_KEYS = {'name', 'timezone', 'at', 'local_time', 'local_label', 'open', 'state', 'reason', 'next_transition', 'next_state', 'next_label', 'hold'}
 
 
 def filter_error(function, *args, **kwargs):
@@ -47,7 +47,7 @@ def test_office_hours():
     assert office_hours_filter(MILANO, at=EVENING, defaults={'closes': '20:00'}) == {
         'name': 'milano', 'timezone': 'Europe/Rome', 'at': '2026-11-23T18:05:00Z', 'local_time': '2026-11-23T19:05:00+01:00',
         'local_label': 'Mon 2026-11-23 19:05 CET', 'open': True, 'state': 'unlocked', 'reason': 'open (Mon 08:00-20:00)',
-        'next_transition': '2026-11-23T20:00:00+01:00', 'next_state': 'locked', 'next_label': 'Mon 2026-11-23 20:00 CET'}
+        'next_transition': '2026-11-23T20:00:00+01:00', 'next_state': 'locked', 'next_label': 'Mon 2026-11-23 20:00 CET', 'hold': None}
 
 
 @pytest.mark.parametrize('site, at, message', [

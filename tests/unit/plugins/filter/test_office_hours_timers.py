@@ -181,7 +181,8 @@ def test_bad_limit(limit, message):
 
 @pytest.mark.parametrize('sites, defaults, prefix, message', [
     ({'name': 'a'}, None, 'p', 'office_hours_sites must be a list of sites, not dict'),
-    ([site()], ['days'], 'p', "office_hours_defaults must be a dictionary with any of days, opens, closes, closed_dates, not ['days'] (list)"),
+    ([site()], ['days'], 'p', "office_hours_defaults must be a dictionary with any of days, opens, closes, closed_dates, "
+     "holidays, special_days, holds, not ['days'] (list)"),
     ([site()], None, '-p', "the prefix '-p' is not a valid unit name prefix: use a letter or digit, then letters, digits, "
                            '"_", "." or "-"'),
     ([site()], None, 'a b', "the prefix 'a b' is not a valid unit name prefix: use a letter or digit, then letters, digits, "

@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ansible_collections.imagicle.phonelock.plugins.plugin_utils._calendar import WEEKDAYS, InstantError, parse_instant, status, transitions
+from ansible_collections.imagicle.phonelock.plugins.plugin_utils._calendar import WEEKDAYS, parse_instant, status, transitions
+from ansible_collections.imagicle.phonelock.plugins.plugin_utils._instant import InstantError
 from ansible_collections.imagicle.phonelock.plugins.plugin_utils._site import Site, SiteError, parse_site
 
 SEL = [{'custom_field1': 'Roma'}]
@@ -83,7 +84,8 @@ P = 'sites[1] (roma): '
     (dict(ROMA, name='rome/1'), None, "sites[1]: name 'rome/1' is not valid: use " + NAME_RULE),
     (dict(ROMA, name=5), None, 'sites[1]: name 5 (int) is not valid: use ' + NAME_RULE),
     (dict(ROMA, tz='x', sellections=1), None,
-     P + "unknown keys 'sellections', 'tz'; the accepted keys are name, timezone, selections, days, opens, closes, hours, closed_dates"),
+     P + "unknown keys 'sellections', 'tz'; the accepted keys are name, timezone, selections, days, opens, closes, hours, closed_dates, "
+     "holidays, special_days, holds"),
     (dict(ROMA, timezone=None), None, P + 'timezone is required: an IANA time zone name (for example Europe/Rome)'),
     (dict(ROMA, timezone='Europe/Rom'), None,
      P + "timezone 'Europe/Rom' is not an IANA time zone name; did you mean Europe/Rome or Europe/Riga or Europe/Oslo?"),
@@ -131,8 +133,10 @@ P = 'sites[1] (roma): '
     (dict(ROMA, closed_dates=[datetime(2026, 12, 25, 10, 0)]), None, P + 'closed_dates[0]: 2026-12-25 10:00:00 (datetime) ' + NOT_DATE),
     (dict(ROMA, closed_dates=['2026-12-31..2026-12-24']), None,
      P + "closed_dates[0]: the range '2026-12-31..2026-12-24' ends before it starts; write the earlier date first"),
-    (ROMA, 'x', "office_hours_defaults must be a dictionary with any of days, opens, closes, closed_dates, not 'x'"),
-    (ROMA, {'timezone': 'UTC'}, "office_hours_defaults: unknown key 'timezone'; the accepted keys are days, opens, closes, closed_dates"),
+    (ROMA, 'x', "office_hours_defaults must be a dictionary with any of days, opens, closes, closed_dates, "
+     "holidays, special_days, holds, not 'x'"),
+    (ROMA, {'timezone': 'UTC'}, "office_hours_defaults: unknown key 'timezone'; the accepted keys are days, opens, closes, closed_dates, "
+     "holidays, special_days, holds"),
     (ROMA, {'days': ['xx']}, "office_hours_defaults: days: 'xx' is not a weekday name; use mon, tue, wed, thu, fri, sat or sun"),
     (ROMA, {'opens': '9'}, "office_hours_defaults: opens '9' " + HHMM),
     (ROMA, {'closed_dates': ['x']}, "office_hours_defaults: closed_dates[0]: 'x' " + NOT_DATE),
@@ -191,6 +195,7 @@ def test_status_keys_and_values():
         'next_transition': '2026-11-24T08:00:00+01:00',
         'next_state': 'unlocked',
         'next_label': 'Tue 2026-11-24 08:00 CET',
+        'hold': None,
     }
 
 

@@ -1,0 +1,99 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) imagicle.phonelock contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The schedulers, the preview and the .ics export know the office calendars (issue 13): a special day's other hours
+and a hold's start get dated timer values and one-shot AWX rrule parts, a rerun converges, the .ics parses back."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from dateutil.rrule import rrulestr
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.imagicle.phonelock.plugins.filter.office_hours_preview import office_hours_preview
+from ansible_collections.imagicle.phonelock.plugins.filter.office_hours_rrules import office_hours_rrules
+from ansible_collections.imagicle.phonelock.plugins.filter.office_hours_timers import office_hours_timers
+
+icalendar = pytest.importorskip('icalendar')
+pytest.importorskip('holidays')
+
+from ansible_collections.imagicle.phonelock.plugins.filter.office_hours_ics import office_hours_ics  # noqa: E402 pylint: disable=wrong-import-position
+
+ROMA = {'name': 'roma', 'timezone': 'Europe/Rome', 'selections': [{'custom_field1': 'Roma'}], 'holidays': 'IT',
+        'special_days': [{'date': '2026-12-24', 'closes': '13:00', 'reason': 'Vigilia'}],
+        'holds': [{'state': 'locked', 'from': '2026-12-01T10:30:00+01:00', 'until': '2026-12-03T08:00:00+01:00', 'reason': 'INC-4711'}]}
+
+
+def test_timers_get_dated_values_for_what_the_weekly_values_miss_only():
+    timers = office_hours_timers([ROMA], horizon_start='2026-11-30')
+    assert [(timer['unit'], timer['on_calendar']) for timer in timers] == [
+        ('imagicle-phonelock-roma-lock', ['Mon..Fri *-*-* 18:00:00 Europe/Rome', '2026-12-01 10:30:00 Europe/Rome',
+                                          '2026-12-24 13:00:00 Europe/Rome']),
+        # the hold ends at 08:00 on a Thursday: the weekly unlock runs then; the holidays need nothing
+        ('imagicle-phonelock-roma-unlock', ['Mon..Fri *-*-* 08:00:00 Europe/Rome'])]
+
+
+def test_timers_converge_a_rerun_after_the_hold_changes_gives_exactly_the_new_set():
+    first = office_hours_timers([ROMA], horizon_start='2026-11-30')
+    assert office_hours_timers([ROMA], horizon_start='2026-11-30') == first
+    ended = dict(ROMA, holds=[dict(ROMA['holds'][0], until='2026-12-01T15:00:00+01:00')])
+    timers = office_hours_timers([ended], horizon_start='2026-11-30')
+    assert [timer['on_calendar'][1:] for timer in timers] == [
+        ['2026-12-01 10:30:00 Europe/Rome', '2026-12-24 13:00:00 Europe/Rome'], ['2026-12-01 15:00:00 Europe/Rome']]
+    # Past transitions drop out as the horizon moves on; horizon 0 gives the weekly values only.
+    assert office_hours_timers([ROMA], horizon_start='2026-12-02')[0]['on_calendar'][1:] == ['2026-12-24 13:00:00 Europe/Rome']
+    assert office_hours_timers([ROMA], horizon_start='2026-11-30', horizon=0)[0]['on_calendar'] == ['Mon..Fri *-*-* 18:00:00 Europe/Rome']
+
+
+def test_rrules_get_one_shot_yearly_parts_that_dateutil_runs_exactly_once():
+    lock, unlock = office_hours_rrules([ROMA], '2026-01-05', horizon_start='2026-11-30')
+    assert lock['rrule'] == (
+        'DTSTART;TZID=Europe/Rome:20261130T180000 RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=MO,TU,WE,TH,FR;BYHOUR=18;BYMINUTE=0 '
+        'RRULE:FREQ=YEARLY;INTERVAL=1;BYMONTH=12;BYMONTHDAY=1;BYHOUR=10;BYMINUTE=30;UNTIL=20261201T093000Z '
+        'RRULE:FREQ=YEARLY;INTERVAL=1;BYMONTH=12;BYMONTHDAY=24;BYHOUR=13;BYMINUTE=0;UNTIL=20261224T120000Z')
+    # Without dated parts the schedule is as it was, from start.
+    assert unlock['rrule'] == 'DTSTART;TZID=Europe/Rome:20260105T080000 RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=MO,TU,WE,TH,FR'
+    first, last = datetime.fromisoformat('2026-11-30T00:00:00+01:00'), datetime.fromisoformat('2028-01-01T00:00:00+01:00')
+    runs = rrulestr(lock['rrule'], forceset=True).between(first, last, inc=True)
+    odd = [run.isoformat() for run in runs if run.hour != 18]
+    assert odd == ['2026-12-01T10:30:00+01:00', '2026-12-24T13:00:00+01:00']
+
+
+def test_a_bad_horizon_is_named():
+    with pytest.raises(AnsibleFilterError) as raised:
+        office_hours_timers([ROMA], horizon=-1)
+    assert str(raised.value) == 'office_hours_timers: horizon must be a whole number of days from 0 to 3660 (default 366), not -1'
+    with pytest.raises(AnsibleFilterError) as raised:
+        office_hours_rrules([ROMA], '2026-01-05', horizon_start='next week')
+    assert str(raised.value) == "office_hours_rrules: horizon_start 'next week' is not a date: use YYYY-MM-DD (for example 2026-11-30)"
+
+
+def test_the_preview_lists_the_next_transitions_with_their_reasons():
+    preview = office_hours_preview([ROMA], at='2026-12-07T19:00:00+01:00', count=3)
+    assert preview[0]['lines'] == [
+        'Wed 2026-12-09 08:00 CET  unlocked  open (Wed 08:00-18:00)',
+        'Wed 2026-12-09 18:00 CET  locked    closed: after closing (Wed 08:00-18:00)',
+        'Thu 2026-12-10 08:00 CET  unlocked  open (Thu 08:00-18:00)']
+    # The holiday that keeps Tuesday closed is named.
+    assert preview[0]['reason'] == 'closed: after closing (Mon 08:00-18:00); Tue 2026-12-08 closed: Immaculate Conception (IT public holiday)'
+    held = office_hours_preview([ROMA], at='2026-12-01T09:00:00+01:00', count=1)[0]['lines']
+    assert held == ['Tue 2026-12-01 10:30 CET  locked    held locked until Thu 2026-12-03 08:00 CET: INC-4711 (holds[0])']
+
+
+def test_the_ics_parses_back_to_the_locked_periods_with_the_sites_tzid():
+    text = office_hours_ics([ROMA], at='2026-12-07T00:00:00+01:00', days=3)
+    parsed = icalendar.Calendar.from_ical(text)
+    events = [(str(event['SUMMARY']), event['DTSTART'].params['TZID'], event['DTSTART'].dt.isoformat(), event['DTEND'].dt.isoformat(),
+               str(event['DESCRIPTION'])) for event in parsed.walk('VEVENT')]
+    assert events == [
+        ('Phones locked: roma', 'Europe/Rome', '2026-12-07T00:00:00+01:00', '2026-12-07T08:00:00+01:00', 'closed: before opening (Mon 08:00-18:00)'),
+        ('Phones locked: roma', 'Europe/Rome', '2026-12-07T18:00:00+01:00', '2026-12-09T08:00:00+01:00', 'closed: after closing (Mon 08:00-18:00)'),
+        ('Phones locked: roma', 'Europe/Rome', '2026-12-09T18:00:00+01:00', '2026-12-10T00:00:00+01:00', 'closed: after closing (Wed 08:00-18:00)')]
+    assert [str(zone['TZID']) for zone in parsed.walk('VTIMEZONE')] == ['Europe/Rome']
+    # The same sites and window give the same text.
+    assert office_hours_ics([ROMA], at='2026-12-07T00:00:00+01:00', days=3) == text
