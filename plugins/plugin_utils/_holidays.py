@@ -128,4 +128,8 @@ def parse_holidays(value, prefix):
     if language is not None and language not in (entity.supported_languages or ()):
         raise SiteError('%s: holidays.language %r is not a language of %s in the holidays package; its languages are %s'
                         % (prefix, language, country, ', '.join(entity.supported_languages) or 'none: leave language out'))
+    # Without a language the package would follow the controller's LANG: the same site would give other reasons on
+    # another host. The country's own language is the stable default.
+    if language is None:
+        language = getattr(entity, 'default_language', None)
     return HolidayCalendar(country, subdivision, categories, language)

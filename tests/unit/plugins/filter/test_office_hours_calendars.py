@@ -80,7 +80,7 @@ def test_the_preview_lists_the_next_transitions_with_their_reasons():
         'Wed 2026-12-09 18:00 CET  locked    closed: after closing (Wed 08:00-18:00)',
         'Thu 2026-12-10 08:00 CET  unlocked  open (Thu 08:00-18:00)']
     # The holiday that keeps Tuesday closed is named.
-    assert preview[0]['reason'] == 'closed: after closing (Mon 08:00-18:00); Tue 2026-12-08 closed: Immaculate Conception (IT public holiday)'
+    assert preview[0]['reason'] == 'closed: after closing (Mon 08:00-18:00); Tue 2026-12-08 closed: Immacolata Concezione (IT public holiday)'
     held = office_hours_preview([ROMA], at='2026-12-01T09:00:00+01:00', count=1)[0]['lines']
     assert held == ['Tue 2026-12-01 10:30 CET  locked    held locked until Thu 2026-12-03 08:00 CET: INC-4711 (holds[0])']
 

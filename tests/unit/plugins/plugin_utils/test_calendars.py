@@ -77,7 +77,7 @@ def test_holidays_close_the_office_with_their_names_national_or_regional():
 
 def test_a_site_keeps_the_defaults_holidays_replaces_them_or_opts_out():
     defaults = {'holidays': 'IT'}
-    assert status(parse_site(roma(), defaults), at('2026-12-08T10:00:00+01:00'))['reason'] == 'closed: Immaculate Conception (IT public holiday)'
+    assert status(parse_site(roma(), defaults), at('2026-12-08T10:00:00+01:00'))['reason'] == 'closed: Immacolata Concezione (IT public holiday)'
     assert status(parse_site(roma(holidays='US-NY'), defaults), at('2026-12-08T10:00:00+01:00'))['state'] == 'unlocked'
     assert status(parse_site(roma(holidays=False), defaults), at('2026-12-08T10:00:00+01:00'))['state'] == 'unlocked'
     assert problem(roma(), {'holidays': 'XX'}) == (
@@ -93,7 +93,7 @@ def test_a_holiday_on_a_dst_day_has_no_transitions_and_the_same_day_without_it_o
     assert flips == [('2027-03-28T03:00:00+02:00', 'unlocked'), ('2027-03-28T04:00:00+02:00', 'locked'),
                      ('2027-03-29T08:00:00+02:00', 'unlocked'), ('2027-03-29T18:00:00+02:00', 'locked')]
     easter = status(parse_site(roma(holidays='IT', **hours)), at('2027-03-28T01:30Z'))
-    assert (easter['reason'], easter['next_label']) == ('closed: Easter Sunday (IT public holiday)', 'Sun 2027-04-04 02:30 CEST')
+    assert (easter['reason'], easter['next_label']) == ('closed: Pasqua (IT public holiday)', 'Sun 2027-04-04 02:30 CEST')
 
 
 # --- special days -------------------------------------------------------------------------------------------------
