@@ -202,7 +202,6 @@ _value:
           type: str
 '''
 
-import re
 from datetime import date, datetime, timedelta, timezone as _timezone
 
 from ansible.errors import AnsibleFilterError
@@ -215,22 +214,17 @@ from ansible_collections.imagicle.phonelock.plugins.plugin_utils._site import Si
 from ansible_collections.imagicle.phonelock.plugins.plugin_utils._sites import parse_sites
 
 RRULE_WEEKDAYS = ('MO', 'TU', 'WE', 'TH', 'FR', 'SA', 'SU')
-_DATE = re.compile(r'[0-9]{4}-[0-9]{2}-[0-9]{2}\Z')
 _START_TEXT = 'the local date the schedules start on, YYYY-MM-DD (for example 2026-11-30)'
 
 
 def _parse_start(value):
     if value is None or value == '':
         raise AnsibleFilterError('office_hours_rrules: start is required: %s' % _START_TEXT)
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return date(value.year, value.month, value.day)  # a plain date, whatever subclass YAML gave
-    if isinstance(value, str) and _DATE.match(value.strip()):
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    shown = repr(value) if isinstance(value, str) else '%s (%s)' % (value, type(value).__name__)
-    raise AnsibleFilterError('office_hours_rrules: start %s is not a date: use %s' % (shown, _START_TEXT))
+    try:
+        return parse_start(value, 'office_hours_rrules: start')
+    except ValueError:
+        shown = repr(value) if isinstance(value, str) else '%s (%s)' % (value, type(value).__name__)
+        raise AnsibleFilterError('office_hours_rrules: start %s is not a date: use %s' % (shown, _START_TEXT))
 
 
 def _first(start, groups):
