@@ -23,15 +23,10 @@ description:
 positional: defaults, at, days, limit
 requirements:
   - icalendar >= 6.1 (Python package)
+extends_documentation_fragment:
+  - imagicle.phonelock.office_hours_sites
+  - imagicle.phonelock.office_hours_sites.limit
 options:
-  _input:
-    description: The sites, in the format of the role variable C(office_hours_sites).
-    type: list
-    elements: dict
-    required: true
-  defaults:
-    description: The role-wide site defaults, in the format of the role variable C(office_hours_defaults).
-    type: dict
   at:
     description:
       - The start of the window, an ISO 8601 date and time with an offset (C(2026-12-01T00:00:00+01:00)). Default now.
@@ -40,10 +35,6 @@ options:
     description: The length of the window, in days (1 to 3660).
     type: int
     default: 366
-  limit:
-    description: Only these sites (names ignoring case, or one comma-separated string). Empty or no value is every site.
-    type: list
-    elements: str
 '''
 
 EXAMPLES = r'''

@@ -18,15 +18,10 @@ description:
   - The C(imagicle.phonelock.preview) playbook prints it.
   - Every site is validated as for the C(imagicle.phonelock.office_hours_plan) filter; any problem fails the filter.
 positional: defaults, at, count, limit
+extends_documentation_fragment:
+  - imagicle.phonelock.office_hours_sites
+  - imagicle.phonelock.office_hours_sites.limit
 options:
-  _input:
-    description: The sites, in the format of the role variable C(office_hours_sites).
-    type: list
-    elements: dict
-    required: true
-  defaults:
-    description: The role-wide site defaults, in the format of the role variable C(office_hours_defaults).
-    type: dict
   at:
     description: The instant to start from, an ISO 8601 date and time with an offset. Default now.
     type: str
@@ -34,10 +29,6 @@ options:
     description: How many transitions of each site (1 to 1000).
     type: int
     default: 10
-  limit:
-    description: Only these sites (names ignoring case, or one comma-separated string). Empty or no value is every site.
-    type: list
-    elements: str
 '''
 
 EXAMPLES = r'''

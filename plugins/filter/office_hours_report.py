@@ -51,8 +51,7 @@ EXAMPLES = r'''
 - name: Summary, per site
   ansible.builtin.debug:
     msg: "{{ report | map(attribute='line') | list }}"
-  # - "milano  Mon 2026-11-23 19:05 CET  locked   2 selections, 61 phones matched, 58 changed  (closed: after closing (Mon 08:00-18:00))"
-  # - "sydney  Tue 2026-11-24 05:05 AEDT skipped  skipped: the office is closed until 08:30; an unlocked run never ..."
+  # - "milano  Mon 2026-11-23 19:05 CET  locked   2 selections, 61 phones matched, 58 changed; closed: after closing (Mon 08:00-18:00)"
 '''
 
 RETURN = r'''
@@ -104,7 +103,7 @@ _value:
     line:
       description: One line for the run's summary, columns aligned across the sites.
       type: str
-      sample: "milano  Mon 2026-11-23 19:05 CET  locked   2 selections, 61 phones matched, 58 changed  (closed: after closing (Mon 08:00-18:00))"
+      sample: "milano  Mon 2026-11-23 19:05 CET  locked   2 selections, 61 phones matched, 58 changed; closed: after closing (Mon 08:00-18:00)"
 '''
 
 from collections.abc import Mapping

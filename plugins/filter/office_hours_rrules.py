@@ -47,12 +47,10 @@ description:
     problem in the user's coordinates, the site's position and name first (C(office_hours_sites[3]) and C(milano)), so the
     schedulers never get a partial set.
 positional: start, defaults, limit, horizon_start, horizon
+extends_documentation_fragment:
+  - imagicle.phonelock.office_hours_sites
+  - imagicle.phonelock.office_hours_sites.limit
 options:
-  _input:
-    description: The sites, in the format of the role variable C(office_hours_sites).
-    type: list
-    elements: dict
-    required: true
   start:
     description:
       - The local date the schedules start on, C(YYYY-MM-DD) (a YAML date works too). Each schedule's C(DTSTART) is
@@ -62,16 +60,6 @@ options:
       - A date in the past is fine; AWX runs a schedule first at its next occurrence after now.
     type: str
     required: true
-  defaults:
-    description: The role-wide site defaults, in the format of the role variable C(office_hours_defaults).
-    type: dict
-  limit:
-    description:
-      - Return only the schedules of these sites. An empty list or no value returns the schedules of every site.
-      - Names match ignoring case. A string is read as a comma-separated list (C(milano,roma)).
-      - Naming a site that is not among the sites is an error.
-    type: list
-    elements: str
   horizon_start:
     description:
       - The first local date of the dated C(RRULE) parts, C(YYYY-MM-DD). Default today in each site's time zone, and

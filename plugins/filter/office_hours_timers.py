@@ -32,28 +32,16 @@ description:
     schedulers never get a partial set.
   - The C(imagicle.phonelock.office_hours) role's C(timers) entry point uses this filter to write the unit files.
 positional: defaults, prefix, limit, horizon_start, horizon
+extends_documentation_fragment:
+  - imagicle.phonelock.office_hours_sites
+  - imagicle.phonelock.office_hours_sites.limit
 options:
-  _input:
-    description: The sites, in the format of the role variable C(office_hours_sites).
-    type: list
-    elements: dict
-    required: true
-  defaults:
-    description: The role-wide site defaults, in the format of the role variable C(office_hours_defaults).
-    type: dict
   prefix:
     description:
       - The first part of every unit name, C(PREFIX-SITE-lock) and C(PREFIX-SITE-unlock).
       - A letter or digit, then letters, digits, C(_), C(.) or C(-).
     type: str
     default: imagicle-phonelock
-  limit:
-    description:
-      - Return only the timers of these sites. An empty list or no value returns the timers of every site.
-      - Names match ignoring case. A string is read as a comma-separated list (C(milano,roma)).
-      - Naming a site that is not among the sites is an error.
-    type: list
-    elements: str
   horizon_start:
     description:
       - The first local date of the dated values, C(YYYY-MM-DD). Default today, in each site's time zone.

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 
 from ansible.errors import AnsibleFilterError
 
@@ -298,3 +299,11 @@ def test_plan_leaves_out_one_bad_site_and_plans_the_others():
 ])
 def test_office_hours_refuses_fixed_offsets_and_suggests_zones(zone, message):
     assert filter_error(office_hours_filter, dict(MILANO, timezone=zone), at=EVENING) == message
+
+
+def test_the_documented_line_is_the_real_line():
+    # The sample in RETURN and the comment in EXAMPLES show what a user reads: both must be what the filter prints.
+    documented = yaml.safe_load(office_hours_report.RETURN)['_value']['contains']['line']['sample']
+    report = report_filter(plan_filter([MILANO], at=EVENING), locked={'changed': True, 'state': 'locked', 'results': [sent(40, 38), sent(21, 20)]})
+    assert report[0]['line'] == documented
+    assert '# - "%s"' % documented in office_hours_report.EXAMPLES
