@@ -281,3 +281,21 @@ def write_figures(suite, figures):
     OUTPUT.mkdir(parents=True, exist_ok=True)
     (OUTPUT / f"{suite}.json").write_text(json.dumps(figures, indent=2, ensure_ascii=False), encoding="utf-8")
     print(json.dumps(figures, indent=2, ensure_ascii=False))
+
+
+def store_figures(suite, figures, only):
+    """Store a suite's figures for run.py; a run limited by --only just prints them (they are not the suite's)."""
+    if only:
+        print(json.dumps(figures, indent=2, ensure_ascii=False))
+    else:
+        write_figures(suite, figures)
+
+
+def report(problems, ok_line):
+    """The verdict line(s) after a suite's table: its problems, or its OK line."""
+    if problems:
+        print(f"\nFAILED: {len(problems)} problem(s):", *problems, sep="\n- ")
+        return 1
+    print(f"\nOK: {ok_line}")
+    return 0
+

@@ -26,7 +26,7 @@ from urllib.parse import quote
 
 import requests
 
-from common import API_PATH, OUTPUT, STANDIN_DIR, StandIn, case_records, credentials_env, find_secrets, run_modes, write_figures
+from common import API_PATH, OUTPUT, STANDIN_DIR, StandIn, case_records, credentials_env, find_secrets, report, run_modes, store_figures
 
 SUITE = "faults"
 PLAYBOOK = Path(__file__).resolve().parent / "playbooks" / "faults.yml"
@@ -381,10 +381,7 @@ def main(argv):
         "seconds": round(time.monotonic() - started, 1),
         "cases": [{key: row[key] for key in ("case", "expected", "outcome", "attempts_seen", "ok")} for row in rows],
     }
-    if only:
-        print(json.dumps(figures, indent=2, ensure_ascii=False))
-    else:
-        write_figures(SUITE, figures)
+    store_figures(SUITE, figures, only)
 
     print(f"\nChecked {len(table)} cases ({len(faults)} faults, {len(table) - len(faults)} controls) in {len(runs)} modes "
           f"({', '.join(run['mode'] for run in runs)}): the module's outcome, attempts and message, the statuses, queries and gaps "
@@ -394,12 +391,8 @@ def main(argv):
     for row in rows:
         print(f"| {row['case']} | {row['fault']} | {row['expected']} | {row['outcome']} | {row['server_saw']} | "
               f"{row['gaps']} | {'yes' if row['ok'] else '**no**'} |")
-    if problems:
-        print(f"\nFAILED: {len(problems)} problem(s):", *problems, sep="\n- ")
-        return 1
-    print(f"\nOK: {figures['survived']} faults survived, {figures['clean_failures']} clean failures, 0 false successes, "
-          f"no Authorization header at the other host, no secret in {len(sources)} texts.")
-    return 0
+    return report(problems, f"{figures['survived']} faults survived, {figures['clean_failures']} clean failures, 0 false "
+                            f"successes, no Authorization header at the other host, no secret in {len(sources)} texts.")
 
 
 if __name__ == "__main__":

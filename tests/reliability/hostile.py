@@ -24,7 +24,7 @@ import sys
 import time
 from pathlib import Path
 
-from common import OUTPUT, PASSWORD, USERNAME, StandIn, case_records, credentials_env, find_secrets, run_modes, write_figures
+from common import OUTPUT, PASSWORD, USERNAME, StandIn, case_records, credentials_env, find_secrets, report, run_modes, store_figures
 from hostile_server import HUGE_BODY, HostileServer
 
 SUITE = "hostile"
@@ -224,19 +224,12 @@ def main(argv):
         "seconds": round(time.monotonic() - started, 1),
         "cases": [{"case": case["name"], "expected": case["expect"], "ok": not case_problems[case["name"]]} for case in table],
     }
-    if only:
-        print(json.dumps(figures, indent=2, ensure_ascii=False))
-    else:
-        write_figures(SUITE, figures)
+    store_figures(SUITE, figures, only)
     print(f"\nChecked {len(table)} cases in {len(runs)} modes ({', '.join(run['mode'] for run in runs)}).")
     for case in table:
         print(f"| {case['name']} | {case['expect']} | {'yes' if not case_problems[case['name']] else '**no**'} |")
-    if problems:
-        print(f"\nFAILED: {len(problems)} problem(s):", *problems, sep="\n- ")
-        return 1
-    print(f"\nOK: {figures['held']} of {len(tried)} cases held; 0 false successes, 0 crashes, no secret or fragment in "
-          f"{len(sources)} texts.")
-    return 0
+    return report(problems, f"{figures['held']} of {len(tried)} cases held; 0 false successes, 0 crashes, no secret or "
+                            f"fragment in {len(sources)} texts.")
 
 
 if __name__ == "__main__":
