@@ -108,6 +108,25 @@ def expected_schedules(sites, reconcile_extra=()):
     return sorted(pairs + list(reconcile_extra))
 
 
+def job_env(controller, url, work):
+    """The environment of a setup run: the fake controller's address and token, Ansible's state inside work."""
+    return dict(os.environ, CONTROLLER_HOST=url, CONTROLLER_OAUTH_TOKEN=controller.token, ANSIBLE_NOCOLOR="1",
+                ANSIBLE_FORCE_COLOR="0", HOME=str(work), ANSIBLE_HOME=str(work / "ansible-home"),
+                ANSIBLE_LOCAL_TEMP=str(work / "tmp"), ANSIBLE_REMOTE_TEMP=str(work / "tmp"))
+
+
+def check_rerun(what, controller, before, inventory, env, *extra):
+    """A rerun with nothing new: rc 0, changed=0 and the controller's state exactly as before. Returns its output."""
+    rc, output, changed, seconds = run(inventory, env, *extra)
+    print("%s: rc %d, changed=%s, %.1f s" % (what, rc, changed, seconds))
+    check(rc == 0 and changed == 0, "%s reports changed=0" % what)
+    check(controller.snapshot() == before, "%s leaves the controller's state exactly as it was" % what)
+    return output
+
+
+NOTHING_TO_REMOVE = ["Nothing to remove: every schedule and job template of Phone Lock belongs to the current sites."]
+
+
 def main():  # pylint: disable=too-many-locals,too-many-statements
     if not ANSIBLE_PLAYBOOK.exists():
         sys.exit("no ansible-playbook next to %s" % sys.executable)
@@ -128,9 +147,7 @@ def main():  # pylint: disable=too-many-locals,too-many-statements
             "phonelock_awx_project": "Phone Lock", "phonelock_awx_inventory": "Phone Lock",
             "phonelock_awx_url": "https://ucx.example.com", "phonelock_awx_username": "api-phonelock",
             "phonelock_awx_password": PASSWORD}), encoding="utf-8")
-        env = dict(os.environ, CONTROLLER_HOST=url, CONTROLLER_OAUTH_TOKEN=controller.token, ANSIBLE_NOCOLOR="1",
-                   ANSIBLE_FORCE_COLOR="0", HOME=str(work), ANSIBLE_HOME=str(work / "ansible-home"),
-                   ANSIBLE_LOCAL_TEMP=str(work / "tmp"), ANSIBLE_REMOTE_TEMP=str(work / "tmp"))
+        env = job_env(controller, url, work)
         try:
             # --- 1. first run ---------------------------------------------------------------------------------------
             rc, output, changed, seconds = run(inventory, env)
@@ -190,12 +207,8 @@ def main():  # pylint: disable=too-many-locals,too-many-statements
             before = controller.snapshot()
 
             # --- 2. rerun -------------------------------------------------------------------------------------------
-            rc, output, changed, seconds = run(inventory, env)
-            print("run 2 (rerun): rc %d, changed=%s, %.1f s" % (rc, changed, seconds))
-            check(rc == 0 and changed == 0, "run 2 reports changed=0")
-            check(controller.snapshot() == before, "run 2 leaves the controller's state exactly as it was")
-            check(removal_lines(output) == ["Nothing to remove: every schedule and job template of Phone Lock "
-                                            "belongs to the current sites."], "run 2 says there is nothing to remove")
+            output = check_rerun("run 2 (rerun)", controller, before, inventory, env)
+            check(removal_lines(output) == NOTHING_TO_REMOVE, "run 2 says there is nothing to remove")
 
             # --- 3. check mode after the changes --------------------------------------------------------------------
             changed_sites = [dict(site, name="rome") if site["name"] == "roma" else site
@@ -239,12 +252,8 @@ def main():  # pylint: disable=too-many-locals,too-many-statements
             after = controller.snapshot()
 
             # --- 5. rerun -------------------------------------------------------------------------------------------
-            rc, output, changed, seconds = run(inventory, env, *renamed)
-            print("run 5 (rerun): rc %d, changed=%s, %.1f s" % (rc, changed, seconds))
-            check(rc == 0 and changed == 0, "run 5 reports changed=0")
-            check(controller.snapshot() == after, "run 5 leaves the state as it was")
-            check(removal_lines(output) == ["Nothing to remove: every schedule and job template of Phone Lock "
-                                            "belongs to the current sites."], "run 5 says there is nothing to remove")
+            output = check_rerun("run 5 (rerun)", controller, after, inventory, env, *renamed)
+            check(removal_lines(output) == NOTHING_TO_REMOVE, "run 5 says there is nothing to remove")
 
             # --- 6. limited run -------------------------------------------------------------------------------------
             write_inventory(inventory, [site for site in changed_sites if site["name"] != "sydney"], defaults)
@@ -302,9 +311,7 @@ def two_servers(sites, defaults):  # pylint: disable=too-many-locals
         settings = {"phonelock_awx_project": "Phone Lock", "phonelock_awx_inventory": "Phone Lock",
                     "phonelock_awx_servers": list(SERVERS)}
         (inventory / "awx.yml").write_text(yaml.safe_dump(settings), encoding="utf-8")
-        env = dict(os.environ, CONTROLLER_HOST=url, CONTROLLER_OAUTH_TOKEN=controller.token, ANSIBLE_NOCOLOR="1",
-                   ANSIBLE_FORCE_COLOR="0", HOME=str(work), ANSIBLE_HOME=str(work / "ansible-home"),
-                   ANSIBLE_LOCAL_TEMP=str(work / "tmp"), ANSIBLE_REMOTE_TEMP=str(work / "tmp"))
+        env = job_env(controller, url, work)
         try:
             rc, output, changed, seconds = run(inventory, env)
             print("servers run 1 (two servers): rc %d, changed=%s, %.1f s" % (rc, changed, seconds))
@@ -336,9 +343,7 @@ def two_servers(sites, defaults):  # pylint: disable=too-many-locals
                   "six job templates, ten schedules, two credentials in all")
             before = controller.snapshot()
 
-            rc, output, changed, seconds = run(inventory, env)
-            print("servers run 2 (rerun): rc %d, changed=%s, %.1f s" % (rc, changed, seconds))
-            check(rc == 0 and changed == 0 and controller.snapshot() == before, "servers run 2 changes nothing")
+            check_rerun("servers run 2 (rerun)", controller, before, inventory, env)
 
             write_servers(inventory, sites, defaults, dict(SERVERS, **{"ucx-apac": ["sydney", "new-york", "milano"]}))
             rc, output, changed, seconds = run(inventory, env)
