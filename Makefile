@@ -68,16 +68,18 @@ cd $(COPY) && PATH="$(1)/bin:$(PYBIN):$$PATH" $(1)/bin/ansible-test $(3) --pytho
   echo 'ERROR: ansible-test ran nothing (see above): a skipped run is not a pass' >&2; exit 1; fi
 endef
 
-.PHONY: help test lint build install docs sanity sanity-216 sanity-221 units units-216 units-221 \
+.PHONY: help test lint build install docs docs-site sanity sanity-216 sanity-221 units units-216 units-221 \
 	integration integration-216 integration-221 standin-tests simulate molecule systemd demo bench reliability reliability-ci awx awx-setup \
 	release-checks copy pybin get-pip get-pip-216 get-pip-221 shellcheck venvs \
 	clean distclean
 
 help:
 	@echo 'make test           $(TEST_STEPS) (stops at the first failure)'
-	@echo 'make lint           ansible-lint --profile production'
+	@echo 'make lint           ansible-lint --profile production; actionlint (with shellcheck) on .github/workflows'
 	@echo 'make build          build $(TARBALL) and check what it contains'
 	@echo 'make docs           install the built collection into $(INSTALL_PATH) and run ansible-doc on it'
+	@echo 'make docs-site      the HTML docs site (antsibull-docs + Sphinx, warnings are errors) in $(DOCSITE)/build/html,'
+	@echo '                    checked in headless Chromium (tests/docsite/check_site.py)'
 	@echo 'make sanity         ansible-test sanity: core 2.16 / Python 3.11 and core 2.21 / Python 3.12'
 	@echo 'make units          ansible-test units: core 2.16 / Python 3.11 and core 2.21 / Python 3.12'
 	@echo 'make integration    ansible-test integration --local: core 2.21 / Python 3.12 and core 2.16 / Python 3.11'
@@ -86,7 +88,9 @@ help:
 	@echo 'make molecule       the molecule scenarios under extensions/molecule (the role against the stand-in server)'
 	@echo 'make systemd        the timers under a real systemd (252 and 257) in Debian containers: installed, fired, removed'
 	@echo '                    (tests/systemd; Debian roots cached under $(CACHE)/systemd)'
-	@echo 'make demo           build and install the collection, then run the nightly-lock/morning-unlock demo (demo/run_demo.py)'
+	@echo 'make demo           the nightly-lock/morning-unlock demo (demo/run_demo.py) against the stand-in server, from a light'
+	@echo '                    venv of its own, $(DEMO_VENV) (tests/tooling/requirements-demo.txt; 68 MB, under 40 s'
+	@echo '                    on a fresh clone), with the collection built and installed into $(DEMO_BUILD)'
 	@echo 'make bench          time one phones task with many selections against uri / requests loops (benchmarks/bench.py;'
 	@echo '                    BENCH_ARGS=--quick for a smoke run); not part of make test'
 	@echo 'make reliability    bad input, faults, secrets and load against the stand-in; prints the figures table'
@@ -208,6 +212,9 @@ integration-216: $(CORE216)/.stamp copy
 # --- lint --------------------------------------------------------------------------------------
 # The second run: tasks written as the README recommends (connection from IMAGICLE_* or module_defaults) must also pass
 # the args rule, which galaxy-importer's ansible-lint applies and ansible-lint 26's production profile leaves out.
+# actionlint checks the GitHub workflows (keys, expressions, matrix and step references, action inputs, runner labels)
+# and runs shellcheck on their run: scripts; without shellcheck it would skip that silently, so it is installed first.
+WORKFLOWS := $(sort $(wildcard .github/workflows/*.yml .github/workflows/*.yaml))
 lint: $(TOOLS)/.stamp
 	@echo '>> ansible-lint --profile production'
 	cd $(ROOT) && env -u ANSIBLE_COLLECTIONS_PATH PATH="$(TOOLS)/bin:$$PATH" \
@@ -215,6 +222,13 @@ lint: $(TOOLS)/.stamp
 	@echo '>> ansible-lint --enable-list args --strict examples/playbooks'
 	cd $(ROOT) && env -u ANSIBLE_COLLECTIONS_PATH PATH="$(TOOLS)/bin:$$PATH" \
 	  $(TOOLS)/bin/ansible-lint --nocolor --profile production --enable-list args --strict --project-dir . examples/playbooks
+	@if ! command -v shellcheck >/dev/null; then \
+	  echo '>> installing shellcheck (apt-get)'; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck >/dev/null; \
+	  command -v shellcheck >/dev/null || { echo 'ERROR: actionlint needs shellcheck for the run: scripts and it could not be installed' >&2; exit 1; }; \
+	fi
+	@echo ">> actionlint $$($(TOOLS)/bin/actionlint -version | head -n 1), $$(shellcheck --version | sed -n 's/^version: /shellcheck /p'): $(WORKFLOWS)"
+	cd $(ROOT) && $(TOOLS)/bin/actionlint -no-color -shellcheck "$$(command -v shellcheck)" $(WORKFLOWS)
 
 # --- build, docs, demo -------------------------------------------------------------------------
 # Paths that must never ship in the tarball (extended regular expressions on tar's member names).
@@ -275,9 +289,69 @@ docs: install $(AWX_PATH)/.stamp
 	done
 	@# awx_setup's short module names resolve with awx.awx alone (ansible.controller, first in its order, is absent here).
 	ANSIBLE_COLLECTIONS_PATH=$(INSTALL_PATH):$(AWX_PATH) $(TOOLS)/bin/ansible-playbook --syntax-check playbooks/awx_setup.yml
+	@# The README's install into a repository: -p ./collections, found through collections_path in the repository's ansible.cfg.
+	rm -rf $(BUILD)/iac && mkdir -p $(BUILD)/iac && printf '[defaults]\ncollections_path = ./collections\n' > $(BUILD)/iac/ansible.cfg
+	cd $(BUILD)/iac && env -u ANSIBLE_COLLECTIONS_PATH $(TOOLS)/bin/ansible-galaxy collection install --offline -p ./collections $(TARBALL) 2>&1 \
+	  | tee $(BUILD)/iac/install.log
+	@! grep -i 'warning' $(BUILD)/iac/install.log || { echo 'ERROR: installing into ./collections warned (above)' >&2; exit 1; }
+	@cd $(BUILD)/iac && env -u ANSIBLE_COLLECTIONS_PATH $(TOOLS)/bin/ansible-doc imagicle.phonelock.phones | head -n 1 \
+	  | grep -F '$(BUILD)/iac/collections/ansible_collections/imagicle/phonelock/' \
+	  || { echo 'ERROR: ansible-doc did not find the collection in ./collections through ansible.cfg' >&2; exit 1; }
 
-demo: install
-	$(TOOLS_PY) demo/run_demo.py
+# make demo needs none of the test tools: its own venv (tests/tooling/requirements-demo.txt) builds the collection,
+# installs it into $(DEMO_BUILD) and runs it. pip and setuptools are removed once they have installed it (a quarter of
+# the venv; the recipe starts from rm -rf, so nothing installs into it later). Needs Python 3.11 only.
+DEMO_VENV := $(VENV)/demo
+DEMO_BUILD := $(BUILD)/demo
+$(DEMO_VENV)/.stamp: tests/tooling/requirements-demo.txt
+	@test -n "$(PY311)" || { echo 'ERROR: no Python 3.11 found (tried pyenv 3.11.7, pyenv latest 3.11, python3.11 on PATH)' >&2; exit 1; }
+	@echo '>> building $(patsubst $(ROOT)/%,%,$(@D)) with $(PY311) from tests/tooling/requirements-demo.txt'
+	rm -rf $(@D)
+	$(PY311) -m venv $(@D)
+	$(@D)/bin/python -m pip install -qq -r tests/tooling/requirements-demo.txt
+	$(@D)/bin/python -m pip freeze > $@
+	$(@D)/bin/python -m pip uninstall -qq -y pip setuptools
+
+demo: export ANSIBLE_COLLECTIONS_PATH := $(DEMO_BUILD)/collections
+demo: $(DEMO_VENV)/.stamp
+	@mkdir -p $(DEMO_BUILD)/dist
+	$(DEMO_VENV)/bin/ansible-galaxy collection build --force --output-path $(DEMO_BUILD)/dist .
+	$(DEMO_VENV)/bin/ansible-galaxy collection install --force --offline -p $(DEMO_BUILD)/collections \
+	  $(DEMO_BUILD)/dist/$(notdir $(TARBALL))
+	$(DEMO_VENV)/bin/python demo/run_demo.py
+
+# --- docs site: the collection's HTML documentation (antsibull-docs sphinx-init + Sphinx), checked in headless Chromium ---
+# The site is generated in $(DOCSITE) from the installed collection (module, role, filters, and the guides of
+# docs/docsite/, which ship in the tarball; antsibull-docs has no playbook pages, so a guide documents the playbooks and
+# check_site.py checks that it names each one), in its own venv. Sphinx warnings are errors (the generated build.sh runs
+# sphinx-build -W --keep-going). Offline: tests/docsite/conf_offline.py leaves intersphinx nothing to fetch. Then
+# tests/docsite/check_site.py checks every internal link, serves the HTML on 127.0.0.1 and opens pages in headless
+# Chromium (installed with apt-get when missing); screenshots go to $(DOCSITE_SCREENSHOTS).
+DOCSITE_VENV := $(VENV)/docsite
+DOCSITE := $(BUILD)/docsite
+DOCSITE_SCREENSHOTS := $(BUILD)/docsite-screenshots
+CHROMIUM := /usr/bin/chromium
+
+$(DOCSITE_VENV)/.stamp: tests/tooling/requirements-docsite.txt | pybin
+	$(call make_venv,$(PYBIN)/python3.12,tests/tooling/requirements-docsite.txt)
+
+docs-site: install $(DOCSITE_VENV)/.stamp
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  echo '>> installing chromium (apt-get)'; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  [ -x $(CHROMIUM) ] || { echo 'ERROR: $(CHROMIUM) is required for the browser check and could not be installed' >&2; exit 1; }; \
+	fi
+	@rm -rf $(DOCSITE) $(DOCSITE_SCREENSHOTS)
+	@mkdir -p $(DOCSITE)
+	PATH="$(DOCSITE_VENV)/bin:$$PATH" $(DOCSITE_VENV)/bin/antsibull-docs sphinx-init --use-current --squash-hierarchy \
+	  --fail-on-error --dest-dir $(DOCSITE) --project $(NAMESPACE).$(NAME) --copyright '$(NAMESPACE).$(NAME) contributors' \
+	  --title '$(NAMESPACE).$(NAME) documentation' --html-short-title '$(NAMESPACE).$(NAME)' --extra-conf 'release=$(VERSION)' \
+	  $(NAMESPACE).$(NAME) >/dev/null
+	@grep -q -- '-W --keep-going' $(DOCSITE)/build.sh || { echo 'ERROR: the generated build.sh no longer makes Sphinx warnings errors' >&2; exit 1; }
+	cat tests/docsite/conf_offline.py >> $(DOCSITE)/conf.py
+	PATH="$(DOCSITE_VENV)/bin:$$PATH" $(DOCSITE)/build.sh
+	PATH="$(DOCSITE_VENV)/bin:$$PATH" $(DOCSITE_VENV)/bin/python tests/docsite/check_site.py --chromium $(CHROMIUM) \
+	  --screenshots $(DOCSITE_SCREENSHOTS) --playbooks playbooks --ansible-doc $(DOCSITE_VENV)/bin/ansible-doc $(DOCSITE)/build/html
 
 # --- the office_hours role: year simulation, molecule ----------------------------------------------
 # Every minute of a year, nine sites, against an independent oracle (tests/simulation/year_simulation.py).
@@ -346,7 +420,7 @@ standin-tests: $(TOOLS)/.stamp
 	$(TOOLS_PY) -m pytest -p no:cacheprovider tests/standin/tests -q
 
 # --- everything --------------------------------------------------------------------------------
-TEST_STEPS := lint build docs release-checks sanity units standin-tests simulate molecule systemd awx reliability-ci integration
+TEST_STEPS := lint build docs docs-site release-checks sanity units standin-tests simulate molecule systemd awx reliability-ci integration
 
 test:
 	@passed=0; start=$$(date +%s); \

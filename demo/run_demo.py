@@ -7,7 +7,8 @@ Each step pins "now" (office_hours_now) so one demo shows evenings, mornings and
 Ansible prints (the role's per-site summary) and then the phones' state per site, read from the stand-in.
 
 Expects the collection to be installed on ANSIBLE_COLLECTIONS_PATH (the Makefile does that) and to run with a
-Python that has ansible-core, requests and flask (the Makefile's tools virtual environment).
+Python that has ansible-core, requests, holidays and werkzeug (the Makefile's .venv/demo, from
+tests/tooling/requirements-demo.txt).
 """
 
 import collections

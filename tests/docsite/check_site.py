@@ -225,8 +225,8 @@ def check_links(site, checks):
             problems.setdefault(problem, []).append('%s line %d <%s %s="%s">' % (page_path, line, tag, attribute, value))
     for problem, where in sorted(problems.items()):
         pages_with_it = len(set(place.split(' line ')[0] for place in where))
-        checks.fail('%s (%d link(s) on %d page(s): %s%s)' % (problem, len(where), pages_with_it, '; '.join(where[:3]),
-                                                            '; ...' if len(where) > 3 else ''))
+        shown = '; '.join(where[:3]) + ('; ...' if len(where) > 3 else '')
+        checks.fail('%s (%d link(s) on %d page(s): %s)' % (problem, len(where), pages_with_it, shown))
     if not problems:
         checks.ok('links: %d relative links and anchors on %d pages all resolve' % (count, len(pages)))
 

@@ -298,4 +298,3 @@ def report(problems, ok_line):
         return 1
     print(f"\nOK: {ok_line}")
     return 0
-
