@@ -447,6 +447,10 @@ class PhoneLockClient:
         """Any text for a message, with the credentials masked in every spelling and cut to a readable length."""
         return self._mask(text)
 
+    def redact(self, text):
+        """Any text for a result that must be kept whole (a diff), with the credentials masked in every spelling."""
+        return self._masker.mask(text)
+
     def _success_problem(self, url, reply):
         """Why a 2xx answer is not a Phone Lock success after all, or None."""
         if reply.content_type() in ('text/html', 'application/xhtml+xml'):

@@ -32,7 +32,19 @@ def apply_selection(client, action, selection, check_mode, fail_on_no_match=Fals
     Never raises: whatever goes wrong becomes this selection's failure, so the other selections are still reported.
     A reply that says 0 phones matched gives the outcome a ``warning`` (or fails it, with ``fail_on_no_match``).
     """
-    outcome = dict(filters=api_filters(selection), request_url=client.url_for(action, encode_query(selection)))
+    outcome = _apply(client, action, selection, check_mode, fail_on_no_match)
+    # A filter value may hold the password (a slip, or a probe): the URL carries it percent-encoded, which Ansible's own
+    # masking of results does not recognise.
+    for key in ('request_url', 'msg', 'warning'):
+        if key in outcome:
+            outcome[key] = client.redact(outcome[key])
+    return outcome
+
+
+def _apply(client, action, selection, check_mode, fail_on_no_match):
+    # A label only names the selection in the results, the diff and the messages: it is never sent.
+    outcome = dict(label=selection['label']) if selection.get('label') is not None else {}
+    outcome.update(filters=api_filters(selection), request_url=client.url_for(action, encode_query(selection)))
     if check_mode:
         # The API cannot be read, so any request would (as far as we can know) change something.
         outcome.update(changed=True, failed=False)

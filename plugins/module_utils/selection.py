@@ -21,6 +21,10 @@ FILTER_ARGUMENT_SPEC = dict(
 )
 FILTER_ARGUMENT_SPEC['all_phones'] = dict(type='bool', default=False)
 
+# A selection of the selections option: the filters, and a label that only names it in results, diffs and messages.
+# The label is never sent and never counts as a filter.
+SELECTION_ARGUMENT_SPEC = dict(FILTER_ARGUMENT_SPEC, label=dict(type='str'))
+
 # UCX Suite runs on IIS, whose request filtering refuses query strings over 2048 bytes by default.
 MAX_QUERY_LENGTH = 2048
 
@@ -50,6 +54,9 @@ def selection_problems(selection, where=''):
     elif not given:
         problems.append('%sno filter given: that would act on every phone the user can see. Give at least one of %s, '
                         'or set all_phones: true to mean every phone.' % (where, FILTER_NAMES))
+    problem = _label_problem(selection.get('label'))
+    if problem:
+        problems.append('%slabel %s' % (where, problem))
     if not problems:
         length = len(encode_query(selection))
         if length > MAX_QUERY_LENGTH:
@@ -74,11 +81,26 @@ def _value_problem(value):
     return None
 
 
+def _label_problem(label):
+    """What is wrong with a selection's label, or None. A null label is no label: it is never sent, so it widens nothing."""
+    if label is None:
+        return None
+    if not isinstance(label, str):
+        return 'must be a string, not %r.' % (label,)
+    if not label.strip():
+        return 'is empty or blank: give the selection a name, or leave label out.'
+    if any(unicodedata.category(char) in ('Cc', 'Cs', 'Zl', 'Zp') for char in label):
+        return ('contains a control character, a line break or an unpaired surrogate: a label is shown on one line of the '
+                'results, the diff and the messages; check the value.')
+    return None
+
+
 def null_filter_problems(args):
     """Messages for the filters that a task's own arguments give with a null value (empty when there are none).
 
     Only the task's arguments can tell "given as null" (``department: "{{ unset_var }}"``) from "not given": by the time
     the module runs, both are None. A filter left out, or given as ``omit``, is not in the arguments at all.
+    A selection's ``label`` given as null is not refused: a label is never sent, so it cannot widen a request.
     """
     names = dict((name, option) for option, api_name in FILTERS for name in (option, api_name))
     advice = ('a filter that is given must have a value. Check the variable behind it, or leave the option out '
@@ -91,6 +113,11 @@ def null_filter_problems(args):
             problems += ['selections[%d].%s is null: %s' % (index, key, advice)
                          for key, value in selection.items() if key in names and value is None]
     return problems
+
+
+def selection_name(index, label=None):
+    """How results, diffs and messages name a selection: its position, and its label when it has one."""
+    return 'selections[%d] (%s)' % (index, label) if label is not None else 'selections[%d]' % index
 
 
 def api_filters(selection):

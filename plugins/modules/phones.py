@@ -34,7 +34,16 @@ attributes:
       - Check mode sends no request. It validates every option, reports the request URL(s) it would use,
         and reports C(changed=true), because the API offers no way to read a phone's current state.
   diff_mode:
-    support: none
+    support: full
+    details:
+      - With C(--diff) (in check mode and in a real run), RV(diff) is a list with one entry per request, that is
+        per selection, named in its headers by its position and its O(selections[].label).
+      - C(before) says that the state of the phones the filters match is unknown, because the Phone Lock API offers no call
+        to read it. C(after) gives the requested state and the request (C(PUT), its path and its query, as it would be or
+        was sent); in check mode, that it was not sent; after a real run, the HTTP status and the server's counts of
+        matched and changed phones when its reply gave them, or why the request failed or was not sent.
+      - The password and its HTTP Basic token never appear in the diff, in any spelling, as in the messages.
+      - Without C(--diff) the result has no RV(diff). As for any module, Ansible shows a diff only when the task reports a change.
   idempotent:
     support: partial
     details:
@@ -168,6 +177,15 @@ options:
         description: Set to V(true) for a selection with no filter that means every phone the user can see.
         type: bool
         default: false
+      label:
+        description:
+          - A name for the selection, such as the site or office its phones belong to. The messages and RV(diff) show it
+            in parentheses after the selection's position, and RV(results[].label) returns it.
+          - Only for display. It is never sent and is not a filter, so a selection with a label and no filter is still
+            refused, and a label given as null is the same as no label.
+          - Must be a string. An empty or blank label, or one with a control character or a line break, is refused.
+        type: str
+        version_added: 1.1.0
   concurrency:
     description:
       - How many requests of O(selections) may be in flight at the same time, at most. The module never sends more at once,
@@ -202,7 +220,7 @@ notes:
 seealso:
   - name: Imagicle Phone Lock REST APIs
     description: The vendor's description of the API, its filters and the permissions it needs.
-    link: https://www.imagicle.com/
+    link: https://kbp.imagicle.com/ucxca/phone-lock-rest-apis
 '''
 
 EXAMPLES = r'''
@@ -245,13 +263,13 @@ EXAMPLES = r'''
       username: phonelock-svc
       password: "{{ vault_phonelock_password }}"
   block:
-    - name: Lock the Rome offices of three departments
+    - name: Lock the Rome offices of three departments (a label names a selection in messages and --diff; it is never sent)
       imagicle.phonelock.phones:
         state: locked
         selections:
-          - {department: Sales, custom_field1: Roma}
-          - {department: Finance, custom_field1: Roma}
-          - {department: Qualità, custom_field1: Roma}
+          - {label: rome-sales, department: Sales, custom_field1: Roma}
+          - {label: rome-finance, department: Finance, custom_field1: Roma}
+          - {label: rome-quality, department: Qualità, custom_field1: Roma}
       register: rome
 
     - name: Show what each selection did
@@ -306,6 +324,12 @@ results:
   type: list
   elements: dict
   contains:
+    label:
+      description: The selection's O(selections[].label).
+      returned: when the selection has a label
+      type: str
+      sample: milano
+      version_added: 1.1.0
     filters:
       description: The filters sent, by their API names; empty for a selection with O(selections[].all_phones=true).
       returned: always
@@ -356,6 +380,34 @@ results:
       returned: when this selection failed
       type: str
       sample: "PUT https://ucx.example.com/fw/Apps/StoneLock/WebAPI/Phones/Lock?department=Sales failed: HTTP 503 ..."
+    diff:
+      description:
+        - This selection's entry of RV(diff).
+        - When the task runs in a loop, Ansible's callbacks show these instead of RV(diff), for each selection that changed.
+      returned: in diff mode
+      type: dict
+      sample: {"before_header": "selections[0] (milano)", "after_header": "selections[0] (milano)", "before": "...", "after": "..."}
+      version_added: 1.1.0
+diff:
+  description:
+    - With C(--diff), one entry per request (per selection, in the order of O(selections)), which Ansible shows as a diff
+      when the task reports a change.
+    - C(before_header) and C(after_header) name the selection by its position and its O(selections[].label), or, without
+      O(selections), by the filters.
+    - C(before) says that the state of the matching phones is unknown, since the Phone Lock API cannot be read. C(after)
+      gives the requested state, the request (C(PUT), path and query), and then that nothing was sent (check mode), the HTTP
+      status and the server's counts, or why the request failed.
+    - The password never appears in it, in any spelling.
+  returned: in diff mode
+  type: list
+  elements: dict
+  sample:
+    - before_header: selections[0] (milano)
+      after_header: selections[0] (milano)
+      before: "phones matching customField1=Milano: state unknown (the Phone Lock API cannot be read)\n"
+      after: "phones matching customField1=Milano: locked\nrequest: PUT /fw/Apps/StoneLock/WebAPI/Phones/Lock?customField1=Milano\n\
+        sent: HTTP 200, 1 attempt\nserver: 90 phones matched, 90 changed\n"
+  version_added: 1.1.0
 '''
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
@@ -370,8 +422,11 @@ from ansible_collections.imagicle.phonelock.plugins.module_utils.api import (
     url_secrets,
 )
 from ansible_collections.imagicle.phonelock.plugins.module_utils.apply import apply_selections
+from ansible_collections.imagicle.phonelock.plugins.module_utils.diff import request_diffs
 from ansible_collections.imagicle.phonelock.plugins.module_utils.selection import (
     FILTER_ARGUMENT_SPEC,
+    SELECTION_ARGUMENT_SPEC,
+    selection_name,
     selection_problems,
 )
 
@@ -383,7 +438,7 @@ def argument_spec():
     spec.update(FILTER_ARGUMENT_SPEC)
     spec.update(
         state=dict(type='str', required=True, choices=list(ACTIONS)),
-        selections=dict(type='list', elements='dict', options=FILTER_ARGUMENT_SPEC),
+        selections=dict(type='list', elements='dict', options=SELECTION_ARGUMENT_SPEC),
         concurrency=dict(type='int', default=4),
         fail_on_no_match=dict(type='bool', default=False),
     )
@@ -421,11 +476,20 @@ def main():
     action = ACTIONS[params['state']]
     outcomes = apply_selections(client, action, selections or [params], module.check_mode, params['concurrency'],
                                 params['fail_on_no_match'])
-    for index, outcome in enumerate(outcomes):
+    # How messages and the diff name each request: the top-level filters need no name, a selection has its position.
+    names = [None] if selections is None else [selection_name(index, outcome.get('label')) for index, outcome in enumerate(outcomes)]
+    for name, outcome in zip(names, outcomes):
         if outcome.get('warning'):
-            module.warn(outcome['warning'] if selections is None else 'selections[%d]: %s' % (index, outcome['warning']))
+            module.warn(outcome['warning'] if name is None else '%s: %s' % (name, outcome['warning']))
 
     result = dict(state=params['state'], changed=any(outcome['changed'] for outcome in outcomes))
+    if module._diff:  # pylint: disable=protected-access  # how AnsibleModule tells that --diff is on
+        result['diff'] = request_diffs(params['state'], outcomes, names, module.check_mode, client.redact)
+        if selections is not None:
+            # In a loop, Ansible's callbacks look for the diff in each entry of an item's results, not in the item: each
+            # selection carries its own, so the role's loop shows one diff per selection too.
+            for outcome, diff in zip(outcomes, result['diff']):
+                outcome['diff'] = diff
     if selections is None:
         outcome = outcomes[0]
         result.update((key, value) for key, value in outcome.items() if key not in ('changed', 'failed'))
@@ -434,7 +498,7 @@ def main():
         module.exit_json(**result)
 
     result['results'] = outcomes
-    failed = ['selections[%d]: %s' % (index, outcome['msg']) for index, outcome in enumerate(outcomes) if outcome['failed']]
+    failed = ['%s: %s' % (name, outcome['msg']) for name, outcome in zip(names, outcomes) if outcome['failed']]
     if failed:
         others = ' (the others were applied)' if len(failed) < len(outcomes) else ''
         result['msg'] = '%d of %d selections failed%s: %s' % (len(failed), len(outcomes), others, ' | '.join(failed))

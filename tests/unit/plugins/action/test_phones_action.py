@@ -26,6 +26,7 @@ def action_for(args):
 @pytest.mark.parametrize('args', [
     dict(state='locked', department=None, custom_field1='Milano'),
     dict(state='locked', selections=[dict(custom_field1='Milano'), dict(customField1='Roma', department=None)]),
+    dict(state='locked', selections=[dict(label='roma', customField1='Roma', department=None)]),
 ])
 def test_a_null_filter_never_reaches_the_module(args):
     action = action_for(args)
@@ -36,8 +37,13 @@ def test_a_null_filter_never_reaches_the_module(args):
     assert 'is null: a filter that is given must have a value.' in result['msg']
 
 
-def test_other_arguments_run_the_module():
-    action = action_for(dict(state='locked', custom_field1='Milano'))
+@pytest.mark.parametrize('args', [
+    dict(state='locked', custom_field1='Milano'),
+    # A label is never sent, so a null one widens nothing: the module treats it as no label.
+    dict(state='locked', selections=[dict(label=None, custom_field1='Milano'), dict(label='roma', custom_field1='Roma')]),
+])
+def test_other_arguments_run_the_module(args):
+    action = action_for(args)
     with mock.patch.object(ActionModule, '_execute_module', return_value=dict(changed=True, state='locked')) as execute:
         result = action.run(task_vars={})
     execute.assert_called_once()

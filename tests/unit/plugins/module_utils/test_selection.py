@@ -40,6 +40,18 @@ def test_null_filters_are_not_sent():
     assert selection.encode_query(dict(department='d', custom_field1=None)) == 'department=d'
 
 
+def test_a_label_is_never_sent():
+    sel = dict(label='milano', custom_field1='Milano')
+    assert selection.api_filters(sel) == {'customField1': 'Milano'}
+    assert selection.encode_query(sel) == 'customField1=Milano'
+    assert selection.encode_query(dict(label='everything', all_phones=True)) == ''
+
+
+@pytest.mark.parametrize('index, label, name', [(0, None, 'selections[0]'), (3, 'milano', 'selections[3] (milano)')])
+def test_selection_name(index, label, name):
+    assert selection.selection_name(index, label) == name
+
+
 @pytest.mark.parametrize('sel, problems', [
     (dict(department='Sales'), []),
     (dict(all_phones=True), []),
@@ -51,6 +63,15 @@ def test_null_filters_are_not_sent():
     (dict(department='a\x85b'), ['department contains a control character']),
     (dict(department='\ud800'), ['department contains a control character or an unpaired surrogate']),
     (dict(department='A', custom_field9='B', all_phones=True), ['all_phones: true cannot be combined with filters (department, custom_field9)']),
+    # A label is only a name: it is not a filter, and it must fit on one line.
+    (dict(label='milano', custom_field1='Milano'), []),
+    (dict(label=None, custom_field1='Milano'), []),
+    (dict(label='milano'), ['no filter given']),
+    (dict(label='milano', all_phones=True), []),
+    (dict(label=' ', custom_field1='Milano'), ['label is empty or blank: give the selection a name, or leave label out.']),
+    (dict(label='a\rb', custom_field1='Milano'), ['label contains a control character, a line break or an unpaired surrogate']),
+    (dict(label='a\u2029b', custom_field1='Milano'), ['label contains a control character, a line break']),
+    (dict(label=7, custom_field1='Milano'), ['label must be a string, not 7.']),
 ])
 def test_selection_problems(sel, problems):
     found = selection.selection_problems(sel, 'selections[0]: ')
@@ -75,6 +96,11 @@ def test_query_length_limit_is_on_the_encoded_form():
     (dict(selections=None), ['selections is null: give a list of selections, or leave the option out.']),
     (dict(selections=[dict(department='Sales'), dict(custom_field1='Milano', department=None), 'junk']),
      ['selections[1].department is null: a filter that is given must have a value. Check the variable behind it, or leave the '
+      'option out (for example with | default(omit)) to mean no such filter.']),
+    # A null label is no label: it is never sent, so it cannot widen a request. The null filter beside it still can.
+    (dict(selections=[dict(label=None, custom_field1='Milano')]), []),
+    (dict(selections=[dict(label='milano', customField1=None)]),
+     ['selections[0].customField1 is null: a filter that is given must have a value. Check the variable behind it, or leave the '
       'option out (for example with | default(omit)) to mean no such filter.']),
 ])
 def test_null_filters_in_the_task_arguments(args, problems):
