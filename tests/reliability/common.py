@@ -222,7 +222,8 @@ def run_with_runner(playbook, workdir, extravars=None, envvars=None, timeout=900
 
 
 # How every playbook of the suites is run for the secrets check (its tasks carry no_log: false themselves).
-MODES = ("-vvvv", "ANSIBLE_DEBUG=1", "ansible-runner")
+# --diff in the first mode: every diff (one per selection, with the server's text when a request failed) is scanned too.
+MODES = ("-vvvv --diff", "ANSIBLE_DEBUG=1", "ansible-runner")
 
 
 def run_modes(playbook, workdir, extravars, envvars, timeout=900):
@@ -246,7 +247,8 @@ def run_modes(playbook, workdir, extravars, envvars, timeout=900):
             extra_file = workdir / f"extravars-{index}.json"
             extra_file.write_text(json.dumps(mode_vars, ensure_ascii=False), encoding="utf-8")
             env = dict(envvars, **({"ANSIBLE_DEBUG": "1"} if mode == "ANSIBLE_DEBUG=1" else {}))
-            done = run_playbook(playbook, "-vvvv", "-e", f"@{extra_file}", env=env, timeout=timeout)
+            flags = mode.split() if mode.startswith("-") else ["-vvvv"]
+            done = run_playbook(playbook, *flags, "-e", f"@{extra_file}", env=env, timeout=timeout)
             rc, texts = done.returncode, {"stdout": done.stdout, "stderr": done.stderr}
         registered = json.loads(results.read_text(encoding="utf-8")) if results.exists() else None
         runs.append({"mode": mode, "rc": rc, "texts": texts, "registered": registered})
