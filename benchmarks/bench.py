@@ -4,10 +4,11 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """make bench: one phones task with many selections against the usual alternatives, on the bundled stand-in server.
 
-Prints a table of wall times (median of several runs) and the ratios the performance issue sets targets for.
-The targets are reported as PASS or MISS and never change the exit code; a run that did not send exactly the
-expected requests (checked in the stand-in's request log) or did not leave exactly the expected phones locked
-exits 1, because its timing would mean nothing.
+Prints a table of wall times (median of several runs), the TCP connections the stand-in accepted during each run,
+and the ratios the performance issue sets targets for. Plain HTTP and TLS (the stand-in's throw-away CA, given to the
+module as ca_path). The targets are reported as PASS or MISS and never change the exit code; a run that did not send
+exactly the expected requests (checked in the stand-in's request log) or did not leave exactly the expected phones
+locked exits 1, because its timing would mean nothing.
 
 Expects the collection installed on ANSIBLE_COLLECTIONS_PATH (make install) and a Python with ansible-core,
 requests and flask (the Makefile's tools virtual environment). See benchmarks/README.md.
@@ -25,7 +26,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import quote
 
@@ -54,6 +54,7 @@ PHONES_PLAYBOOK = '''
         state: locked
         selections: "{{ bench_selections }}"
         concurrency: "{{ bench_concurrency | default(omit) }}"
+        ca_path: "{{ bench_ca_path | default(omit) }}"
 '''
 
 URI_PLAYBOOK = '''
@@ -93,23 +94,36 @@ def expected_locked(chosen):
     return sorted(u['username'] for u in DATA['users'] if u['locked'] or (u['customField1'], u['customField2']) in wanted)
 
 
-class Standin:
-    """One stand-in server process, with its files in its own folder (launch.start)."""
+# Longer than any run: the benchmark's own inspection connection (opened before the reset that starts a run) must
+# survive the run, so that the connections the stand-in accepted during a run are the client's alone.
+IDLE_TIMEOUT = 900
 
-    def __init__(self, workdir, name, latency):
+
+class Standin:
+    """One stand-in server process, with its files in its own folder (launch.start); over TLS with ``tls``."""
+
+    def __init__(self, workdir, name, latency, tls=False):
         self.name = name
+        options = ['--latency', str(latency), '--idle-timeout', str(IDLE_TIMEOUT)]
+        self.ca_path = str(workdir / name / 'tls' / 'ca.pem') if tls else None
+        if tls:
+            options += ['--tls-dir', str(workdir / name / 'tls')]
         try:
-            self.process, port = launch.start(workdir / name, '--latency', str(latency))
+            self.process, port = launch.start(workdir / name, *options)
         except launch.StartError as exc:
             sys.exit('the stand-in server %r: %s' % (name, exc))
-        self.url = 'http://127.0.0.1:%d' % port
+        self.url = '%s://127.0.0.1:%d' % ('https' if tls else 'http', port)
+        # One kept-alive connection for every inspection request (verify given per request: REQUESTS_CA_BUNDLE in the
+        # environment would override a session's).
+        self.session = requests.Session()
 
     def inspect(self, path, method='GET'):
-        request = urllib.request.Request(self.url + '/_standin/' + path, method=method)
-        with urllib.request.urlopen(request, timeout=30) as reply:
-            return json.load(reply)
+        reply = self.session.request(method, self.url + '/_standin/' + path, timeout=30, verify=self.ca_path or True)
+        reply.raise_for_status()
+        return reply.json()
 
     def stop(self):
+        self.session.close()
         launch.stop(self.process)
 
 
@@ -141,18 +155,24 @@ def requests_loop(urls):
     return time.perf_counter() - started
 
 
-class Variant:
-    """One way of locking the selections, timed over several runs; ``concurrency`` is set for the E variants."""
+class Variant:  # pylint: disable=too-many-instance-attributes
+    """One way of locking the selections, timed over several runs.
 
-    def __init__(self, key, label, server, chosen, runs, run, concurrency=None):
+    ``concurrency``: the phones module's (the most connections it should open), None for C and D. ``fixed``: the key
+    of the variant whose time is the fixed cost subtracted from this one's (E: A, E over TLS: A over TLS).
+    """
+
+    def __init__(self, key, label, server, chosen, runs, run, concurrency=None, fixed=None):
         self.key, self.label, self.server, self.chosen, self.runs, self.run = key, label, server, chosen, runs, run
-        self.concurrency = concurrency
+        self.concurrency, self.fixed = concurrency, fixed
         self.times = []
+        self.connections = []  # per run: the stand-in's counts (GET /_standin/connections) after it
 
     def measure(self):
         """Reset the server, run once, check in the request log that exactly the expected requests were sent."""
-        self.server.inspect('reset', 'POST')
+        self.server.inspect('reset', 'POST')  # also zeroes the connection counts
         elapsed = self.run()
+        counts = self.server.inspect('connections')
         log = self.server.inspect('requests')['requests']
         sent = sorted(entry['query_string'] for entry in log)
         problems = []
@@ -169,10 +189,24 @@ class Variant:
             sys.exit('%s (%s): the run did not do the expected work, so its time means nothing: %s'
                      % (self.key, self.label, '; '.join(problems)))
         self.times.append(elapsed)
+        self.connections.append(counts)
 
     @property
     def median(self):
         return statistics.median(self.times)
+
+    @property
+    def tls(self):
+        return self.server.ca_path is not None
+
+    def most(self, count):
+        """The largest of a connection count over the runs."""
+        return max(counts[count] for counts in self.connections)
+
+    def spread(self, count):
+        """A connection count over the runs: '4', or '4-5' when the runs differ."""
+        low, high = min(counts[count] for counts in self.connections), self.most(count)
+        return str(high) if low == high else '%d-%d' % (low, high)
 
 
 def machine():
@@ -236,10 +270,10 @@ def main():
         workdir = Path(tmp)
         (workdir / 'phones.yml').write_text(PHONES_PLAYBOOK, encoding='utf-8')
         (workdir / 'uri.yml').write_text(URI_PLAYBOOK, encoding='utf-8')
-        fast = Standin(workdir, 'fast', 0)
-        slow = Standin(workdir, 'slow', args.latency)
+        servers = dict(fast=Standin(workdir, 'fast', 0), slow=Standin(workdir, 'slow', args.latency),
+                       fast_tls=Standin(workdir, 'fast-tls', 0, tls=True), slow_tls=Standin(workdir, 'slow-tls', args.latency, tls=True))
         try:
-            variants = build_variants(args, workdir, fast, slow, default_concurrency)
+            variants = build_variants(args, workdir, servers, default_concurrency)
             print('warming up (one untimed run of A) ...', flush=True)
             variants[0].measure()
             variants[0].times.clear()
@@ -248,36 +282,50 @@ def main():
                 for variant in variants:
                     if round_number < variant.runs:
                         variant.measure()
-                        print('  %-3s run %d: %7.2f s' % (variant.key, round_number + 1, variant.times[-1]), flush=True)
+                        print('  %-5s run %d: %7.2f s' % (variant.key, round_number + 1, variant.times[-1]), flush=True)
         finally:
-            fast.stop()
-            slow.stop()
+            for server in servers.values():
+                server.stop()
     load.append(os.getloadavg()[0])
     report(args, variants, started_at, installed, load)
 
 
-def build_variants(args, workdir, fast, slow, default_concurrency):
+def build_variants(args, workdir, servers, default_concurrency):
     hundred, one, many = selections(100), selections(1), selections(args.e_selections)
     auth = dict(bench_username=USERNAME, bench_password=PASSWORD)
+    fast, slow, fast_tls, slow_tls = servers['fast'], servers['slow'], servers['fast_tls'], servers['slow_tls']
 
     def phones(server, chosen, concurrency=None):
         extra = dict(auth, bench_url=server.url, bench_selections=chosen)
         if concurrency is not None:
             extra['bench_concurrency'] = concurrency
+        if server.ca_path:
+            extra['bench_ca_path'] = server.ca_path
         return lambda: ansible_playbook(workdir, 'phones.yml', extra)
 
     urls = [fast.url + API_PATH + '?' + query(s) for s in hundred]
+    default = default_concurrency
+    e_what = '%d selections, %g ms latency' % (len(many), args.latency * 1000)
     return [
-        Variant('A', 'phones, 1 selection', fast, one, args.runs, phones(fast, one)),
-        Variant('B', 'phones, 100 selections (default concurrency %d)' % default_concurrency, fast, hundred, args.runs, phones(fast, hundred)),
+        Variant('A', 'phones, 1 selection', fast, one, args.runs, phones(fast, one), concurrency=default),
+        Variant('B', 'phones, 100 selections (default concurrency %d)' % default, fast, hundred, args.runs, phones(fast, hundred),
+                concurrency=default),
         Variant('C', 'ansible.builtin.uri loop, 100 items', fast, hundred, args.runs_c,
                 lambda: ansible_playbook(workdir, 'uri.yml', dict(auth, bench_urls=urls))),
         Variant('D', 'python requests loop, 100 PUTs (no Ansible)', fast, hundred, args.runs, lambda: requests_loop(urls)),
-        Variant('E1', 'phones, %d selections, %g ms latency, concurrency 1' % (len(many), args.latency * 1000), slow, many,
-                args.runs_e, phones(slow, many, 1), concurrency=1),
-        Variant('E', 'phones, %d selections, %g ms latency, default concurrency %d'
-                % (len(many), args.latency * 1000, default_concurrency), slow, many, args.runs_e, phones(slow, many), default_concurrency),
+        Variant('E1', 'phones, %s, concurrency 1' % e_what, slow, many, args.runs_e, phones(slow, many, 1), concurrency=1, fixed='A'),
+        Variant('E', 'phones, %s, default concurrency %d' % (e_what, default), slow, many, args.runs_e, phones(slow, many),
+                concurrency=default, fixed='A'),
+        Variant('A-TLS', 'phones, 1 selection, HTTPS', fast_tls, one, args.runs, phones(fast_tls, one), concurrency=default),
+        Variant('B-TLS', 'phones, 100 selections, HTTPS (default concurrency %d)' % default, fast_tls, hundred, args.runs,
+                phones(fast_tls, hundred), concurrency=default),
+        Variant('E-TLS', 'phones, %s, HTTPS, default concurrency %d' % (e_what, default), slow_tls, many, args.runs_e,
+                phones(slow_tls, many), concurrency=default, fixed='A-TLS'),
     ]
+
+
+# (key, limit) of the E targets: (E - fixed) / ideal at most this.
+E_TARGETS = {'E': 1.15, 'E-TLS': 1.25}
 
 
 def report(args, variants, started_at, installed, load):
@@ -287,42 +335,65 @@ def report(args, variants, started_at, installed, load):
     print('Imagicle Phone Lock benchmark, %s' % started_at.strftime('%Y-%m-%d %H:%M UTC'))
     print('machine: %s' % machine())
     print('load average (1 min) at the start %.2f, at the end %.2f: other work on the machine slows every variant' % tuple(load))
-    print('collection: %s; stand-in: tests/standin/server.py on 127.0.0.1 (plain HTTP; it closes every connection)' % installed)
-    print('wall time of the whole ansible-playbook run (A, B, C, E) or of the loop (D); median of the runs, after one untimed run of A')
+    print('collection: %s; stand-in: tests/standin/server.py on 127.0.0.1, HTTP/1.1 keep-alive; the -TLS variants over HTTPS '
+          '(its throw-away CA as ca_path)' % installed)
+    print('wall time of the whole ansible-playbook run (A, B, C, E) or of the loop (D); median of the runs, after one untimed run of A.')
+    print('connections: TCP connections the stand-in accepted during a run (TLS: and handshakes), as low-high over the runs')
     print()
-    print('| variant | what | requests | runs | median s | min s | max s |')
-    print('| --- | --- | ---: | ---: | ---: | ---: | ---: |')
+    print('| variant | what | requests | runs | median s | min s | max s | connections | TLS handshakes |')
+    print('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
     for v in variants:
-        print('| %s | %s | %d | %d | %.2f | %.2f | %.2f |' % (v.key, v.label, len(v.chosen), len(v.times), v.median, min(v.times), max(v.times)))
+        print('| %s | %s | %d | %d | %.2f | %.2f | %.2f | %s | %s |' % (
+            v.key, v.label, len(v.chosen), len(v.times), v.median, min(v.times), max(v.times), v.spread('accepted'),
+            v.spread('tls_handshakes') if v.tls else '-'))
     print()
-    # (name, value, operator, limit); operator None: informational.
-    rows = [('B/A', b / a, '<=', 1.2),
-            ('(B - A) / 99: one more selection in B, ms', (b - a) / 99 * 1000, None, None),
-            ('C/B', c / b, '>=', 20),
-            ('B/D', b / d, None, None),
-            ('D / 100: one request without Ansible, ms', d / 100 * 1000, None, None)]
+    # (name, short name, value, operator, limit, format); operator None: informational.
+    rows = [('B/A', 'B/A', b / a, '<=', 1.1, '%.2f'),
+            ('(B - A) / 99: one more selection in B, ms', None, (b - a) / 99 * 1000, None, None, '%.1f'),
+            ('C/B', 'C/B', c / b, '>=', 25, '%.1f'),
+            ('B/D', None, b / d, None, None, '%.1f'),
+            ('D / 100: one request without Ansible, ms', None, d / 100 * 1000, None, None, '%.1f')]
+    if 'B-TLS' in by_key and 'A-TLS' in by_key:
+        rows.append(('B-TLS/A-TLS', None, by_key['B-TLS'].median / by_key['A-TLS'].median, None, None, '%.2f'))
+    for v in variants:
+        if v.fixed is None:
+            continue
+        fixed = by_key[v.fixed].median
+        ideal = len(v.chosen) * args.latency / v.concurrency
+        limit = E_TARGETS.get(v.key)  # the targets are for the default concurrency only
+        rows.append(('%s / ideal, raw (ideal = %d x %g s / %d = %.2f s)' % (v.key, len(v.chosen), args.latency, v.concurrency, ideal),
+                     None, v.median / ideal, None, None, '%.2f'))
+        rows.append(('(%s - %s) / ideal: less the fixed cost, %s = %.2f s' % (v.key, v.fixed, v.fixed, fixed),
+                     '(%s - %s) / ideal' % (v.key, v.fixed), (v.median - fixed) / ideal, '<=' if limit else None, limit, '%.2f'))
     for v in variants:
         if v.concurrency is None:
+            rows.append(('%s: connections (most in a run)' % v.key, None, v.most('accepted'), None, None, '%d'))
             continue
-        ideal = len(v.chosen) * args.latency / v.concurrency
-        is_target = v.key == 'E'  # the target is for the default concurrency only
-        rows.append(('%s / ideal (%d x %g s / %d = %.2f s)' % (v.key, len(v.chosen), args.latency, v.concurrency, ideal), v.median / ideal,
-                     '<=' if is_target else None, 1.3 if is_target else None))
-        rows.append(('(%s - A) / ideal: without Ansible\'s start-up' % v.key, (v.median - a) / ideal, None, None))
+        allowed = min(v.concurrency, len(v.chosen))
+        rows.append(('%s: connections (most in a run)' % v.key, '%s connections' % v.key, v.most('accepted'), '<=', allowed, '%d'))
+        if v.tls:
+            rows.append(('%s: TLS handshakes (most in a run)' % v.key, '%s TLS handshakes' % v.key, v.most('tls_handshakes'),
+                         '<=', allowed, '%d'))
     print('| ratio | value | target | result |')
     print('| --- | ---: | --- | --- |')
     missed = []
-    for name, value, operator, limit in rows:
+    for name, short, value, operator, limit, form in rows:
+        shown = form % value
         if operator is None:
-            print('| %s | %.2f | (info) | |' % (name, value))
+            print('| %s | %s | (info) | |' % (name, shown))
             continue
         passed = value <= limit if operator == '<=' else value >= limit
         result = 'PASS'
         if not passed:
             result = 'MISS by %.0f%%' % (abs(value / limit - 1) * 100)
-            missed.append('%s = %.2f (target %s %g)' % (name.split(' (', maxsplit=1)[0], value, operator, limit))
-        print('| %s | %.2f | %s %g | %s |' % (name, value, operator, limit, result))
+            missed.append('%s = %s (target %s %g)' % (short, shown, operator, limit))
+        print('| %s | %s | %s %g | %s |' % (name, shown, operator, limit, result))
     print()
+    odd = ['%s run %d: %d connections carried API requests, %d accepted' % (v.key, number + 1, counts['api_connections'], counts['accepted'])
+           for v in variants for number, counts in enumerate(v.connections) if counts['api_connections'] != counts['accepted']]
+    if odd:
+        print('note: the stand-in accepted connections that carried no API request (its own inspection connection was '
+              'reopened?): ' + '; '.join(odd))
     print('every run sent exactly the expected requests and left exactly the expected phones locked')
     print('targets: %s' % ('all met' if not missed else 'MISSED: ' + '; '.join(missed) + ' (informational: exit code 0)'))
     if args.quick:

@@ -14,6 +14,7 @@ from urllib.parse import unquote_to_bytes
 
 from werkzeug.wrappers import Request, Response
 
+from connections import ConnectionStats
 from directory import FILTER_FIELDS
 from journal import parse_fault
 
@@ -116,12 +117,16 @@ def abort_connection(environ: dict, kind: str) -> None:
 
 
 class StandinApp:  # pylint: disable=too-few-public-methods  # a WSGI callable
-    """WSGI callable serving the API under /fw/... (and PREFIX/fw/...) and the inspection API under /_standin/."""
+    """WSGI callable serving the API under /fw/... (and PREFIX/fw/...) and the inspection API under /_standin/.
 
-    def __init__(self, directory, journal, latency: float = 0.0, path_prefix: str | None = None):
+    ``connections`` is the server's ConnectionStats (server.py counts into it; made here when the app runs alone).
+    """
+
+    def __init__(self, directory, journal, latency: float = 0.0, path_prefix: str | None = None, connections=None):
         self.directory = directory
         self.journal = journal
         self.latency = latency
+        self.connections = connections if connections is not None else ConnectionStats(directory.lock)
         prefixes = [""] + ([path_prefix] if path_prefix else [])
         # IIS matches paths case-insensitively.
         self._routes = {f"{prefix}{API_PATH}{action}".casefold(): action for prefix in prefixes for action in ACTIONS}
@@ -133,12 +138,15 @@ class StandinApp:  # pylint: disable=too-few-public-methods  # a WSGI callable
                          "DELETE": self._clear_requests},
             "faults": {"GET": lambda request: json_response({"faults": self.journal.faults()}),
                        "POST": self._add_faults, "DELETE": self._clear_faults},
+            "connections": {"GET": lambda request: json_response(self.connections.snapshot()),
+                            "DELETE": self._clear_connections},
         }
 
     def __call__(self, environ, start_response):
         request = Request(environ)
         path, query = request_target(environ)
         if path.startswith(INSPECTION_PREFIX):
+            environ["standin.inspection"] = True  # for the access log, which marks these lines
             response = self._inspect(request, path[len(INSPECTION_PREFIX):])
         else:
             response = self._serve_api(request, path, query)
@@ -154,11 +162,15 @@ class StandinApp:  # pylint: disable=too-few-public-methods  # a WSGI callable
         header = request.headers.get("Authorization")
         account = self.directory.authenticate(header)
         request.environ["standin.user"] = account.username if account else None  # for the access log
+        connection = request.environ.get("standin.connection")  # its number, from server.py
+        if connection is not None:
+            self.connections.carried_api_request(connection)
         entry = {
             "method": request.method, "path": path, "query_string": raw.decode("utf-8", "backslashreplace"),
             "args": args, "user": account.username if account else None,
             "authorization": header is not None, "status": None, "matched": None, "changed": None,
             "fault": fault.kind if fault else None, "host": request.headers.get("Host"), "received": round(received, 3),
+            "connection": connection,
         }
         if self.latency:
             time.sleep(self.latency)
@@ -201,7 +213,7 @@ class StandinApp:  # pylint: disable=too-few-public-methods  # a WSGI callable
         entry.update(matched=matched, changed=changed)
         return json_response({"action": action, "matched": matched, "changed": changed})
 
-    # ---- the inspection API (no auth, never logged, faulted or delayed) ------------------------------------
+    # ---- the inspection API (no auth, not in the request log, never faulted or delayed) ---------------------
 
     def _inspect(self, request: Request, name: str) -> Response:
         methods = self._inspection.get(name)
@@ -217,6 +229,11 @@ class StandinApp:  # pylint: disable=too-few-public-methods  # a WSGI callable
             self.directory.reset()
             self.journal.clear_entries()
             self.journal.clear_faults()
+            self.connections.reset()
+        return json_response({"ok": True})
+
+    def _clear_connections(self, _request: Request) -> Response:
+        self.connections.reset()
         return json_response({"ok": True})
 
     def _clear_requests(self, _request: Request) -> Response:

@@ -5,6 +5,7 @@ import logging
 import math
 import os
 import signal
+import socket
 import ssl
 import sys
 import threading
@@ -16,31 +17,89 @@ if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
 # pylint: disable=wrong-import-position
+from werkzeug.exceptions import ClientDisconnected  # noqa: E402
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler  # noqa: E402
+from werkzeug.wsgi import LimitedStream  # noqa: E402
 
-from app import StandinApp  # noqa: E402
+from app import ConnectionAborted, StandinApp  # noqa: E402
 from directory import Directory  # noqa: E402
 from journal import Journal  # noqa: E402
 
 LOG = logging.getLogger("standin")
 DEFAULT_DATA = HERE / "data" / "users.json"
+# IIS's default connectionTimeout (2 minutes): how long a connection may stay silent before the server closes it.
+DEFAULT_IDLE_TIMEOUT = 120.0
+# Request body bytes the server reads past (the API ignores bodies) to reach the next request on the connection;
+# a longer body ends the connection after the reply instead.
+MAX_DRAIN = 1024 * 1024
+# Statuses whose reply carries no body (nor Content-Length), besides 1xx (only a fault sends one as the final answer).
+NO_BODY = (204, 304)
+DROPPED = (ConnectionError, TimeoutError, ssl.SSLEOFError)
 
 
 class StandinRequestHandler(WSGIRequestHandler):
-    """werkzeug's handler with TLS handshakes off the accept loop, fault-aware drops and a plain access log."""
+    """One connection, kept alive as IIS keeps it (HTTP/1.1, Content-Length on every reply, Connection: close honoured,
+    an idle timeout), with TLS handshakes off the accept loop, fault-aware drops, counting and a plain access log.
 
-    timeout = 60  # a silent client must not pin a thread forever
+    werkzeug's own run_wsgi always answers Connection: close; this one sends each reply in one write with its length,
+    reads what the app left of the request body, and then waits for the next request on the same connection.
+    """
+
+    protocol_version = "HTTP/1.1"
+    number = 0  # the connection's number (ConnectionStats), set in setup()
+
+    def setup(self) -> None:
+        self.timeout = self.server.idle_timeout  # StreamRequestHandler sets it on the socket: every read and write
+        super().setup()
+        self.environ = {}
+        self.number = self.server.connections.opened()
+        try:
+            # Each reply goes out in one write; no Nagle delay waiting for the client's delayed ACK.
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        except OSError:
+            pass
+        finally:
+            self.server.connections.closed()
 
     def handle(self) -> None:
         if isinstance(self.connection, ssl.SSLSocket):
-            # The handshake runs here, in the request's own thread, so a slow or failing client cannot block accept().
+            # The handshake runs here, in the connection's own thread, so a slow or failing client cannot block accept().
             try:
                 self.connection.do_handshake()
-            except OSError as error:  # ssl.SSLError is an OSError
-                LOG.info("%s TLS handshake failed: %s", self.client_address[0], error)
+            except OSError as error:  # ssl.SSLError is an OSError; so is a timeout
+                self.server.connections.count("tls_handshake_failures")
+                if isinstance(error, TimeoutError):
+                    self.server.connections.count("idle_timeouts")
+                LOG.info("%s #%d TLS handshake failed: %s", self.client_address[0], self.number, error)
                 self.close_connection = True
                 return
+            self.server.connections.count("tls_handshakes")
         super().handle()
+
+    def handle_one_request(self) -> None:
+        """Read one request and answer it; http.server's handle() calls this until close_connection is set."""
+        self.environ = {}  # the previous request's, if any, must not name the user of a bad request line in the log
+        self.requestline = ""
+        try:
+            self.raw_requestline = self.rfile.readline(65537)
+        except TimeoutError:
+            self.connection_dropped(TimeoutError("idle"))
+            return
+        if not self.raw_requestline:  # the client closed the connection between requests
+            self.close_connection = True
+            return
+        if len(self.raw_requestline) > 65536:
+            self.request_version = self.command = ""
+            self.send_error(414)
+            return
+        if self.parse_request():  # else it sent a 400 with Connection: close
+            self.run_wsgi()
 
     def make_environ(self):
         environ = super().make_environ()
@@ -48,32 +107,134 @@ class StandinRequestHandler(WSGIRequestHandler):
         words = getattr(self, "requestline", "").split()
         if len(words) >= 2:
             environ["standin.target"] = words[1].encode("latin-1")
+        environ["standin.connection"] = self.number
+        if not environ.get("wsgi.input_terminated"):  # not chunked: the body is Content-Length bytes (none without it)
+            environ["wsgi.input"] = LimitedStream(self.rfile, int(self.headers.get("Content-Length") or 0))
+            environ["wsgi.input_terminated"] = True
         return environ
 
+    def run_wsgi(self) -> None:
+        if not _valid_length(self.headers.get_all("Content-Length") or []):
+            self.send_error(400, "Bad Content-Length")  # closes: the next request's start is unknown
+            return
+        if self.headers.get("Expect", "").lower().strip(" \t") == "100-continue":
+            self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        self.environ = environ = self.make_environ()
+        reply: list = []
+        chunks: list[bytes] = []
+
+        def start_response(status, headers, exc_info=None):  # pylint: disable=unused-argument  # nothing is sent before the end
+            reply[:] = [status, headers]
+            return chunks.append
+
+        try:
+            iterable = self.server.app(environ, start_response)
+            try:
+                chunks.extend(iterable)
+            finally:
+                if hasattr(iterable, "close"):
+                    iterable.close()
+        except DROPPED as error:  # a reset/empty fault, or the client went away
+            self.connection_dropped(error, environ)
+            return
+        except Exception:  # pylint: disable=broad-exception-caught  # a bug in the stand-in: a 500, and the traceback logged
+            LOG.exception("%s #%d error on request %r", self.address_string(), self.number, self.requestline)
+            reply[:] = ["500 INTERNAL SERVER ERROR", [("Content-Type", "text/plain; charset=utf-8")]]
+            chunks[:] = [b"stand-in error (see its log)"]
+            self.close_connection = True
+        try:
+            if not _drain(environ["wsgi.input"]):
+                self.close_connection = True
+        except TimeoutError as error:
+            self.connection_dropped(error, environ)
+            return
+        except (OSError, ValueError, ClientDisconnected):  # a malformed chunked body, a client that stopped half-way
+            self.close_connection = True
+        self._send(reply[0], reply[1], b"".join(chunks))
+
+    def _send(self, status: str, headers: list, body: bytes) -> None:
+        """The whole reply in one write: status line, headers with Content-Length (and Connection), body."""
+        code = int(status.split(None, 1)[0])
+        if code < 200:
+            self.close_connection = True  # an interim status as the final answer (a fault): nothing can follow it
+        may_have_body = code >= 200 and code not in NO_BODY
+        fields = [("Server", self.version_string()), ("Date", self.date_time_string())]
+        length = None
+        for name, value in headers:
+            lowered = name.lower()
+            if lowered == "content-length":
+                length = value
+            elif lowered not in ("connection", "keep-alive", "transfer-encoding"):
+                fields.append((name, value))
+        if may_have_body:
+            # A HEAD reply keeps the length the app gave (of the body it would send); every other reply has its own.
+            fields.append(("Content-Length", length if self.command == "HEAD" and length is not None else str(len(body))))
+        if self.close_connection:
+            fields.append(("Connection", "close"))
+        elif self.request_version == "HTTP/1.0":
+            fields.append(("Connection", "keep-alive"))  # an HTTP/1.0 client asked for it
+        head = "".join(f"{name}: {value}\r\n" for name, value in fields)
+        payload = body if may_have_body and self.command != "HEAD" else b""
+        self.log_request(code, len(payload))
+        if self.request_version == "HTTP/0.9":
+            self.wfile.write(payload)
+            return
+        self.wfile.write(f"{self.protocol_version} {status}\r\n{head}\r\n".encode("latin-1") + payload)
+
     def connection_dropped(self, error, environ=None) -> None:
-        # A reset/empty fault closed the socket on purpose: never read another request from it.
+        # A reset/empty fault closed the socket on purpose, the client went away, or it stayed silent too long:
+        # never read another request from this connection.
         self.close_connection = True
-        if isinstance(error, ConnectionAbortedError):
+        if isinstance(error, ConnectionAborted):
+            self.server.connections.count("closed_by_fault")
             self._access(f"dropped by {error}")
+        elif isinstance(error, TimeoutError):
+            self.server.connections.count("idle_timeouts")
+            where = "waiting for a request" if str(error) == "idle" else "in the middle of a request"
+            LOG.info("%s #%d closed: nothing from the client for %g s, %s", self.address_string(), self.number,
+                     self.server.idle_timeout, where)
 
     def log_request(self, code="-", size="-") -> None:  # pylint: disable=unused-argument
         self._access(code)
 
     def _access(self, outcome) -> None:
         # Only the request line (which never holds credentials) and the authenticated account's name.
-        user = (getattr(self, "environ", None) or {}).get("standin.user") or "-"
+        environ = getattr(self, "environ", None) or {}
+        user = environ.get("standin.user") or "-"
         line = getattr(self, "requestline", "").encode("unicode_escape").decode("ascii")  # no control characters in the log
-        LOG.info('%s %s "%s" %s', self.address_string(), user, line, outcome)
+        mark = " inspection" if environ.get("standin.inspection") else ""
+        LOG.info('%s #%d %s "%s" %s%s', self.address_string(), self.number, user, line, outcome, mark)
 
     def log(self, type, message, *args) -> None:  # pylint: disable=redefined-builtin
-        LOG.log(logging.ERROR if type == "error" else logging.INFO, "%s " + message.rstrip("\n"), self.address_string(), *args)
+        LOG.log(logging.ERROR if type == "error" else logging.INFO, "%s #%d " + message.rstrip("\n"), self.address_string(),
+                self.number, *args)
+
+
+def _valid_length(values: list[str]) -> bool:
+    """Content-Length: absent, or one value (repeated identically at most) of digits only."""
+    return len(set(values)) <= 1 and all(value.strip().isdigit() for value in values)
+
+
+def _drain(stream) -> bool:
+    """Read the rest of the request body so that the next request starts at its request line; False when too long."""
+    left = MAX_DRAIN
+    while left > 0:
+        data = stream.read(min(left, 64 * 1024))
+        if not data:
+            return True
+        left -= len(data)
+    return not stream.read(1)
 
 
 class StandinServer(ThreadedWSGIServer):
-    """Threaded werkzeug server; TLS sockets are wrapped lazily so the handshake happens in the worker thread."""
+    """Threaded werkzeug server (a thread per connection); TLS sockets are wrapped lazily so the handshake happens in
+    the connection's thread. ``app.connections`` counts the connections."""
 
-    def __init__(self, host: str, port: int, app, tls_context: ssl.SSLContext | None = None):
+    def __init__(self, host: str, port: int, app, tls_context: ssl.SSLContext | None = None,
+                 idle_timeout: float = DEFAULT_IDLE_TIMEOUT):
         super().__init__(host, port, app, StandinRequestHandler)
+        self.idle_timeout = idle_timeout
+        self.connections = app.connections
         if tls_context is not None:
             self.socket = tls_context.wrap_socket(self.socket, server_side=True, do_handshake_on_connect=False)
             self.ssl_context = tls_context  # makes werkzeug report wsgi.url_scheme https
@@ -90,6 +251,8 @@ def make_tls_context(tls_dir: Path, hostnames: list[str]) -> ssl.SSLContext:
     write_atomically(tls_dir / "ca.pem", authority.cert_pem.bytes())
     write_atomically(tls_dir / "server.pem", certificate.private_key_and_cert_chain_pem.bytes(), mode=0o600)
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    # Clients rarely send close_notify before closing a kept-alive connection: that is an ordinary end, not an error.
+    context.options |= getattr(ssl, "OP_IGNORE_UNEXPECTED_EOF", 0)
     certificate.configure_cert(context)
     return context
 
@@ -125,6 +288,13 @@ def non_negative(value: str) -> float:
     return number
 
 
+def positive(value: str) -> float:
+    number = non_negative(value)
+    if number == 0:
+        raise argparse.ArgumentTypeError("must be more than zero seconds")
+    return number
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Stand-in for the Imagicle Phone Lock REST API (tests and demos only).")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
@@ -137,6 +307,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="extra certificate name besides localhost and 127.0.0.1 (repeatable)")
     parser.add_argument("--latency", type=non_negative, default=0.0, metavar="SECONDS",
                         help="delay before answering each API request (not the inspection API)")
+    parser.add_argument("--idle-timeout", type=positive, default=DEFAULT_IDLE_TIMEOUT, metavar="SECONDS",
+                        help="close a connection on which the client sent nothing (or read nothing) for this long, "
+                             "between requests or within one (default: %(default)g, IIS's connectionTimeout)")
     parser.add_argument("--path-prefix", type=path_prefix, metavar="/PREFIX", help="also serve the API under PREFIX/fw/...")
     parser.add_argument("--log-file", type=Path, help="access and error log (default: standard error)")
     return parser.parse_args(argv)
@@ -158,7 +331,7 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError:
         LOG.error("--tls-dir needs the trustme package (pip install trustme)")
         return 2
-    server = StandinServer(args.host, args.port, app, tls_context)
+    server = StandinServer(args.host, args.port, app, tls_context, idle_timeout=args.idle_timeout)
 
     def stop(*_):
         # shutdown() waits for serve_forever() to return, so it cannot run in this (the serving) thread.

@@ -75,8 +75,39 @@ class Standin:
     def reset(self):
         assert self.inspect("POST", "reset").status_code == 200
 
+    def connections(self):
+        """The connection counts (GET /_standin/connections); this request's own connection is among them."""
+        return self.inspect("GET", "connections").json()
+
+    def session(self, account=ADMIN):
+        """A requests.Session with the account's credentials and the server's CA: one kept-alive connection."""
+        session = _Session(self.verify)
+        session.auth = utf8_auth(account) if account else None
+        return session
+
+    def api_url(self, action, query=""):
+        return f"{self.base_url}{API}{action}" + (f"?{query}" if query else "")
+
+    @property
+    def address(self):
+        """(host, port) of the server."""
+        host, port = self.base_url.rsplit("/", 1)[1].split(":")
+        return host, int(port)
+
     def read_log_file(self):
         return (self.workdir / "server.log").read_text(encoding="utf-8")
+
+
+class _Session(requests.Session):
+    """Passes verify on every request: REQUESTS_CA_BUNDLE in the environment would override a Session's verify."""
+
+    def __init__(self, verify):
+        super().__init__()
+        self.server_verify = verify
+
+    def request(self, method, url, *args, **kwargs):  # pylint: disable=arguments-differ
+        kwargs.setdefault("verify", self.server_verify)
+        return super().request(method, url, *args, **kwargs)
 
 
 @contextlib.contextmanager

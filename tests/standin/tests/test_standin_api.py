@@ -171,7 +171,9 @@ def test_raw_utf8_bytes_in_the_query_are_taken_as_sent(standin):
     # Not percent-encoded at all: some clients send UTF-8 as is; the stand-in decodes it like %XX escapes.
     host, port = standin.base_url.rsplit("/", 1)[1].split(":")
     token = base64.b64encode(f"{ADMIN[0]}:{ADMIN[1]}".encode()).decode()
-    request = f"PUT {API}Lock?customField6=田中+由紀 HTTP/1.1\r\nHost: {host}\r\nAuthorization: Basic {token}\r\n\r\n"
+    # Connection: close, so that the reply ends with the connection (the stand-in keeps it alive otherwise).
+    request = (f"PUT {API}Lock?customField6=田中+由紀 HTTP/1.1\r\nHost: {host}\r\nAuthorization: Basic {token}\r\n"
+               "Connection: close\r\n\r\n")
     with socket.create_connection((host, int(port)), timeout=10) as connection:
         connection.sendall(request.encode("utf-8"))
         reply = b""

@@ -34,7 +34,7 @@ def test_reset_restores_state_and_clears_log_and_faults(standin):
     assert standin.inspect("GET", "faults").json() == {"faults": []}
 
 
-def test_inspection_routes_are_not_logged_and_reject_other_methods(standin):
+def test_inspection_requests_are_not_in_the_request_log_and_reject_other_methods(standin):
     standin.inspect("GET", "phones")
     standin.inspect("GET", "health")
     assert standin.log() == []
@@ -59,7 +59,11 @@ def test_request_log_records_what_was_sent(standin):
         "query_string": "department=R%26D&customField1=Milano", "args": [["department", "R&D"], ["customField1", "Milano"]],
         "user": "api-admin", "authorization": True, "status": 200, "matched": rnd_milano,
         "changed": log[0]["changed"], "fault": None, "host": host, "received": log[0]["received"],
+        "connection": log[0]["connection"],
     }
+    # Each call above opened its own connection (requests.request: a new session each time), numbered in order.
+    assert all(isinstance(entry["connection"], int) for entry in log)
+    assert len({entry["connection"] for entry in log}) == 6
     assert log[1]["query_string"] == "customField6=%E7%94%B0%E4%B8%AD+%E7%94%B1%E7%B4%80"
     assert log[1]["args"] == [["customField6", "田中 由紀"]]
     assert (log[1]["user"], log[1]["status"], log[1]["matched"]) == ("api-nobody", 403, None)
@@ -68,6 +72,23 @@ def test_request_log_records_what_was_sent(standin):
     assert (log[4]["method"], log[4]["user"], log[4]["status"]) == ("GET", "api-admin", 405)
     assert (log[5]["path"], log[5]["args"], log[5]["status"]) == ("/nowhere", [["x", "1"]], 404)
     assert [entry["seq"] for entry in log] == [1, 2, 3, 4, 5, 6]
+
+
+def test_access_log_has_every_request_and_marks_inspection_ones(standin):
+    marker = f"m{time.time_ns()}"
+    standin.inspect("GET", f"health?{marker}=1")
+    standin.inspect("GET", f"nothing-here?{marker}=2")
+    standin.api("Lock", f"customField1=Roma&{marker}=3")
+    standin.inspect("GET", f"requests?{marker}=4")
+    lines = [line for line in standin.read_log_file().splitlines() if marker in line]
+    assert len(lines) == 4, lines
+    health, missing, api, journal = lines
+    assert health.endswith(f'- "GET /_standin/health?{marker}=1 HTTP/1.1" 200 inspection')
+    assert missing.endswith(f'- "GET /_standin/nothing-here?{marker}=2 HTTP/1.1" 404 inspection')
+    assert api.endswith(f'api-admin "PUT /fw/Apps/StoneLock/WebAPI/Phones/Lock?customField1=Roma&{marker}=3 HTTP/1.1" 400')
+    assert journal.endswith(" 200 inspection")
+    # The request log the tests inspect has the API request only.
+    assert [entry["query_string"] for entry in standin.log()] == [f"customField1=Roma&{marker}=3"]
 
 
 def test_no_credentials_are_stored_or_logged(standin):
