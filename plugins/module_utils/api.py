@@ -13,6 +13,7 @@ import email.utils
 import json
 import math
 import os
+import queue
 import re
 import threading
 import time
@@ -92,6 +93,40 @@ class _AttemptTimedOut(Exception):
     def __init__(self, answered):
         super().__init__()
         self.answered = answered
+
+
+class _Helpers:
+    """Daemon threads that run one attempt at a time each, reused: starting a thread per attempt costs about as much
+    as a third of the Python of the exchange itself. An attempt given up at its deadline keeps its helper until the
+    exchange ends (the next attempt gets another one), then the helper waits for more work, until the process ends."""
+
+    def __init__(self):
+        self._idle = []  # the inboxes of the helpers waiting for work
+        self._lock = threading.Lock()
+
+    def run(self, function, timeout):
+        """Run function() in a helper; True when it returned within timeout seconds, False when it is still running."""
+        with self._lock:
+            inbox = self._idle.pop() if self._idle else None
+        if inbox is None:
+            inbox = queue.SimpleQueue()
+            threading.Thread(target=self._serve, args=(inbox,), name='phonelock-put', daemon=True).start()
+        done = threading.Event()
+        inbox.put((function, done))
+        return done.wait(timeout)
+
+    def _serve(self, inbox):
+        while True:
+            function, done = inbox.get()
+            try:
+                function()  # catches Exception itself: it keeps the error for the caller
+            except BaseException:
+                # Only SystemExit or the like gets here: this helper ends, so it must never be handed work again.
+                done.set()
+                raise
+            done.set()
+            with self._lock:
+                self._idle.append(inbox)
 
 
 def connection_problems(params):
@@ -286,6 +321,7 @@ class PhoneLockClient:
         self._authorization = 'Basic ' + token
         # Set after an HTTP 401: no more requests with these credentials (a lockout policy counts every failed login).
         self._refused = threading.Event()
+        self._helpers = _Helpers()
         self.session = requests.Session()
         # No retries at this level (put() does them, with its own backoff and messages), as requests' default adapter.
         adapter = requests.adapters.HTTPAdapter(pool_maxsize=max(1, connections))
@@ -296,12 +332,18 @@ class PhoneLockClient:
         self.session.headers['Accept-Encoding'] = 'identity'
         # An auth callable, not a default header: with no session auth, requests would take ~/.netrc's instead.
         self.session.auth = self._authorize
-        # Passed on every request: requests lets REQUESTS_CA_BUNDLE override a Session's verify setting.
-        self.verify = params.get('ca_path') or True if params['validate_certs'] else False
-        # requests takes HTTP(S)_PROXY / NO_PROXY from the environment; None values switch that off for this session only.
+        # The environment is read once, here, not by requests on every request: with trust_env on, requests scans the
+        # whole environment twice per request for the proxy variables (a quarter of its CPU time per request). What it
+        # read there is resolved the same way below, so the requests sent do not change.
+        self.session.trust_env = False
+        # As requests does with trust_env: REQUESTS_CA_BUNDLE (or CURL_CA_BUNDLE) stands in for the default trust store.
+        verify = params.get('ca_path') or True if params['validate_certs'] else False
+        self.verify = (os.environ.get('REQUESTS_CA_BUNDLE') or os.environ.get('CURL_CA_BUNDLE') or True) if verify is True else verify
+        # HTTP(S)_PROXY / ALL_PROXY / NO_PROXY from the environment, for the one host every request goes to; none with
+        # use_proxy: false.
         self.use_proxy = params.get('use_proxy', True)
-        self._proxies = None if self.use_proxy else {'http': None, 'https': None, 'all': None}
-        proxy = requests.utils.select_proxy(self.base_url, requests.utils.get_environ_proxies(self.base_url)) if self.use_proxy else None
+        self._proxies = requests.utils.get_environ_proxies(self.base_url) if self.use_proxy else {}
+        proxy = requests.utils.select_proxy(self.base_url, self._proxies) if self.use_proxy else None
         self.proxy = _without_credentials(proxy) if proxy else None
         proxy_password = urlsplit(proxy).password if proxy else None
         # Never shown, in any spelling, even when a server echoes them back in an error page.
@@ -377,8 +419,8 @@ class PhoneLockClient:
         """One PUT, bounded as a whole by timeout: connect, headers and body.
 
         requests' timeout bounds each socket operation, so a server that sends a byte a second never trips it. The
-        exchange runs in a daemon thread and is given up at the deadline; the thread stops reading at its next chunk
-        and dies with the process at the latest.
+        exchange runs in a daemon helper thread and is given up at the deadline; the helper stops reading at its next
+        chunk and dies with the process at the latest.
         """
         outcome = {}
         abandoned, answered = threading.Event(), threading.Event()
@@ -389,10 +431,7 @@ class PhoneLockClient:
             except Exception as exc:  # pylint: disable=broad-except  # raised again in the caller's thread
                 outcome['error'] = exc
 
-        worker = threading.Thread(target=exchange, name='phonelock-put', daemon=True)
-        worker.start()
-        worker.join(self.timeout)
-        if worker.is_alive():
+        if not self._helpers.run(exchange, self.timeout):
             abandoned.set()
             raise _AttemptTimedOut(answered.is_set())
         if 'error' in outcome:

@@ -215,3 +215,23 @@ def test_no_proxy_and_use_proxy_false_go_direct(http, proxy_env):
     assert client().proxy is None
     assert os.environ['HTTPS_PROXY']
     client().put(URL)
+
+
+# The client reads the environment once (requests would read it twice per request): what it sends must be what
+# requests itself would have taken from the same environment.
+@pytest.mark.parametrize('ca_bundle_variable', ['REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE'])
+def test_the_environment_is_read_as_requests_reads_it(http, proxy_env, ca_bundle_variable):
+    for name in ('REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE'):
+        proxy_env.delenv(name, raising=False)
+    proxy_env.setenv(ca_bundle_variable, '/etc/pki/corporate.pem')
+    http.reply(200, {'changed': 1}).reply(200, {'changed': 1}).reply(200, {'changed': 1}).reply(200, {'changed': 1})
+    client().put(URL)
+    client(ca_path='/srv/ucx-ca.pem').put(URL)
+    client(validate_certs=False).put(URL)
+    proxy_env.setenv('no_proxy', '.example.com')
+    client().put(URL)
+    proxy = 'http://proxyuser:Pr0xyPassw0rd!@proxy.example.com:3128'
+    assert [(sent['verify'], (sent['proxies'] or {}).get('https')) for sent in http.sent] == [
+        ('/etc/pki/corporate.pem', proxy), ('/srv/ucx-ca.pem', proxy), (False, proxy), ('/etc/pki/corporate.pem', None)]
+    # Never ~/.netrc's credentials or a header of the environment: the one Authorization is the task's.
+    assert all(sent['headers']['Authorization'] == 'Basic ' + TOKEN for sent in http.sent)
