@@ -19,8 +19,8 @@ def _count(body, key):
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def _no_match_message(action, filters):
-    what = ', '.join('%s=%s' % item for item in filters.items()) or 'every phone'
+def _no_match_message(action, filters, mask):
+    what = mask(', '.join('%s=%s' % item for item in filters.items())) or 'every phone'
     return ('the server matched 0 phones for %s, so no phone was %s. Check the values: one may match no user (a typo, or a '
             'value of another site), and a Phone Lock "Manage Department User" account sees only its own department\'s users.'
             % (what, 'locked' if action == 'Lock' else 'unlocked'))
@@ -34,10 +34,15 @@ def apply_selection(client, action, selection, check_mode, fail_on_no_match=Fals
     """
     outcome = _apply(client, action, selection, check_mode, fail_on_no_match)
     # A filter value may hold the password (a slip, or a probe): the URL carries it percent-encoded, which Ansible's own
-    # masking of results does not recognise.
-    for key in ('request_url', 'msg', 'warning'):
-        if key in outcome:
-            outcome[key] = client.redact(outcome[key])
+    # masking of results does not recognise. Only the URL is masked: the messages' own words must stay readable (a
+    # fragment of the password may well be a word such as 'password'), and the server's text in them is masked already.
+    url = outcome['request_url']
+    shown = client.redact(url)
+    if shown != url:
+        outcome['request_url'] = shown
+        for key in ('msg', 'warning'):
+            if key in outcome:
+                outcome[key] = outcome[key].replace(url, shown)
     return outcome
 
 
@@ -70,7 +75,7 @@ def _apply(client, action, selection, check_mode, fail_on_no_match):
     # Without a count the reply cannot tell us, so a successful request is reported as a change.
     outcome['changed'] = changed > 0 if changed is not None else True
     if matched == 0:
-        message = _no_match_message(action, outcome['filters'])
+        message = _no_match_message(action, outcome['filters'], client.redact)
         if fail_on_no_match:
             outcome.update(failed=True, msg='PUT %s: %s (fail_on_no_match is true)' % (outcome['request_url'], message))
         else:

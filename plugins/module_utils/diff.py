@@ -29,16 +29,18 @@ def request_diffs(state, outcomes, names, check_mode, mask):
 
 
 def _request_diff(state, outcome, name, check_mode, mask):
-    phones = _phones(outcome['filters'])
+    # Masked piece by piece, where a secret can be (a filter value, the query, a label), never the diff's own words;
+    # the failure message in it is masked already.
+    phones = mask(_phones(outcome['filters']))
+    request = mask(_request(outcome))
     before = '%s: %s\n' % (phones, UNKNOWN)
     if check_mode:
-        lines = ['%s: %s' % (phones, state), _request(outcome), 'not sent: check mode']
+        lines = ['%s: %s' % (phones, state), request, 'not sent: check mode']
     else:
-        lines = [_after_state(phones, state, outcome), _request(outcome)] + _what_came(outcome)
+        lines = [_after_state(phones, state, outcome), request] + _what_came(outcome)
     after = ''.join(line + '\n' for line in lines)
-    header = phones if name is None else name
-    return dict((key, mask(value)) for key, value in
-                (('before_header', header), ('after_header', header), ('before', before), ('after', after)))
+    header = phones if name is None else mask(name)
+    return dict(before_header=header, after_header=header, before=before, after=after)
 
 
 def _phones(filters):

@@ -82,14 +82,26 @@ def test_after_a_real_run_the_outcome_and_the_counts(fields, lines):
     assert diff['after'].endswith('\n')
 
 
-def test_every_text_goes_through_the_mask():
+def test_every_text_that_can_hold_a_secret_goes_through_the_mask():
     password = 'Pässwörd:€42'
     masker = SecretMasker([(password, 8)])
+    # The outcome's msg comes masked already (server text by the client, the URL by apply_selection).
     diff, = request_diffs('locked', [outcome(filters={'department': password}, request_url=URL + 'Lock?department=P%C3%A4ssw%C3%B6rd%3A%E2%82%AC42',
-                                             status=500, attempts=1, failed=True, msg='server said P%C3%A4ssw%C3%B6rd%3A%E2%82%AC42')],
+                                             status=500, attempts=1, failed=True, msg='server said ********')],
                           ['selections[0] (%s)' % password[:8]], False, masker.mask)
     text = repr(diff)
     for spelling in (password, 'P%C3%A4ssw%C3%B6rd', password[:8]):
         assert spelling not in text
     assert diff['before_header'] == 'selections[0] (********)'
     assert 'request: PUT /ucx/fw/Apps/StoneLock/WebAPI/Phones/Lock?department=********\n' in diff['after']
+
+
+def test_the_diff_s_own_words_are_never_masked():
+    # A password that holds one of the diff's words (8+ characters of it): only the filters, the query and the labels
+    # are masked, so the diff stays readable.
+    masker = SecretMasker([('my-state unknown (the Phone', 8)])
+    diff, = request_diffs('locked', [outcome(status=401, attempts=1, failed=True, msg='Check username and password.')],
+                          ['selections[0] (milano)'], False, masker.mask)
+    assert diff['before'] == 'phones matching customField1=Milano: %s\n' % UNKNOWN
+    assert diff['after'].splitlines()[0] == 'phones matching customField1=Milano: state unknown, the request to lock them failed'
+    assert diff['after'].splitlines()[-1] == 'failed: Check username and password.'

@@ -196,3 +196,12 @@ def test_the_password_as_a_filter_value_is_masked_in_the_results(http, run, chec
         assert spelling not in shown
     assert entry['request_url'] == API + 'Lock?department=********'
     assert code == (0 if check_mode else 1)
+
+
+def test_messages_keep_their_own_words_when_the_password_shares_them(http, run):
+    """Masking covers the URL and the server's text, not the module's words: a wrong password such as
+    'not-the-password' must not turn 'Check username and password.' into 'Check username and ********.'."""
+    http.reply(401, 'denied')
+    code, result, dummy = run(dict(state='locked', department='IT', password='not-the-password'))
+    assert code == 1
+    assert result['msg'].endswith("Check username and password. No further request of this task is sent with these credentials.")
