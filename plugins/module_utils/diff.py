@@ -28,6 +28,29 @@ def request_diffs(state, outcomes, names, check_mode, mask):
     return [_request_diff(state, outcome, name, check_mode, mask) for outcome, name in zip(outcomes, names)]
 
 
+def label_groups(labels):
+    """The selections' indexes, grouped: consecutive selections with the same label (the role's: one site's selections)
+    make one group, each selection without a label its own."""
+    groups = []
+    for index, label in enumerate(labels):
+        if groups and label is not None and labels[groups[-1][-1]] == label:
+            groups[-1].append(index)
+        else:
+            groups.append([index])
+    return groups
+
+
+def merged_diff(diffs, indexes):
+    """One entry for a group of selections: their lines one after the other, under ``selections[1], selections[2] (label)``."""
+    if len(indexes) == 1:
+        return diffs[indexes[0]]
+    first = 'selections[%d]' % indexes[0]
+    # The headers are 'selections[N] (label)', the label masked already: keep the first one's label part.
+    header = ', '.join('selections[%d]' % index for index in indexes) + diffs[indexes[0]]['before_header'][len(first):]
+    return dict(before_header=header, after_header=header, before=''.join(diffs[index]['before'] for index in indexes),
+                after=''.join(diffs[index]['after'] for index in indexes))
+
+
 def _request_diff(state, outcome, name, check_mode, mask):
     # Masked piece by piece, where a secret can be (a filter value, the query, a label), never the diff's own words;
     # the failure message in it is masked already.

@@ -37,7 +37,9 @@ attributes:
     support: full
     details:
       - With C(--diff) (in check mode and in a real run), RV(diff) is a list with one entry per request, that is
-        per selection, named in its headers by its position and its O(selections[].label).
+        per selection, named in its headers by its position and its O(selections[].label). Consecutive selections with
+        the same label share one entry (the C(imagicle.phonelock.office_hours) role labels each site's selections with
+        its name, so its run shows one diff per site).
       - C(before) says that the state of the phones the filters match is unknown, because the Phone Lock API offers no call
         to read it. C(after) gives the requested state and the request (C(PUT), its path and its query, as it would be or
         was sent); in check mode, that it was not sent; after a real run, the HTTP status and the server's counts of
@@ -382,18 +384,20 @@ results:
       sample: "PUT https://ucx.example.com/fw/Apps/StoneLock/WebAPI/Phones/Lock?department=Sales failed: HTTP 503 ..."
     diff:
       description:
-        - This selection's entry of RV(diff).
+        - This selection's entry of RV(diff). Of consecutive selections with the same label, which share one entry, the
+          first that changed carries it (the first of them when none changed).
         - When the task runs in a loop, Ansible's callbacks show these instead of RV(diff), for each selection that changed.
-      returned: in diff mode
+      returned: in diff mode; of selections that share an entry, by one of them
       type: dict
       sample: {"before_header": "selections[0] (milano)", "after_header": "selections[0] (milano)", "before": "...", "after": "..."}
       version_added: 1.1.0
 diff:
   description:
     - With C(--diff), one entry per request (per selection, in the order of O(selections)), which Ansible shows as a diff
-      when the task reports a change.
-    - C(before_header) and C(after_header) name the selection by its position and its O(selections[].label), or, without
-      O(selections), by the filters.
+      when the task reports a change. Consecutive selections with the same O(selections[].label) share one entry, their
+      lines one after the other.
+    - C(before_header) and C(after_header) name the selection by its position and its O(selections[].label)
+      (C(selections[1], selections[2] (roma)) for a shared entry), or, without O(selections), by the filters.
     - C(before) says that the state of the matching phones is unknown, since the Phone Lock API cannot be read. C(after)
       gives the requested state, the request (C(PUT), path and query), and then that nothing was sent (check mode), the HTTP
       status and the server's counts, or why the request failed.
@@ -422,7 +426,7 @@ from ansible_collections.imagicle.phonelock.plugins.module_utils.api import (
     url_secrets,
 )
 from ansible_collections.imagicle.phonelock.plugins.module_utils.apply import apply_selections
-from ansible_collections.imagicle.phonelock.plugins.module_utils.diff import request_diffs
+from ansible_collections.imagicle.phonelock.plugins.module_utils.diff import label_groups, merged_diff, request_diffs
 from ansible_collections.imagicle.phonelock.plugins.module_utils.selection import (
     FILTER_ARGUMENT_SPEC,
     SELECTION_ARGUMENT_SPEC,
@@ -484,12 +488,17 @@ def main():
 
     result = dict(state=params['state'], changed=any(outcome['changed'] for outcome in outcomes))
     if module._diff:  # pylint: disable=protected-access  # how AnsibleModule tells that --diff is on
-        result['diff'] = request_diffs(params['state'], outcomes, names, module.check_mode, client.redact)
+        diffs = request_diffs(params['state'], outcomes, names, module.check_mode, client.redact)
+        # Consecutive selections with the same label share one entry: the role labels each site's selections with its name.
+        groups = label_groups([outcome.get('label') for outcome in outcomes])
+        result['diff'] = [merged_diff(diffs, group) for group in groups]
         if selections is not None:
-            # In a loop, Ansible's callbacks look for the diff in each entry of an item's results, not in the item: each
-            # selection carries its own, so the role's loop shows one diff per selection too.
-            for outcome, diff in zip(outcomes, result['diff']):
-                outcome['diff'] = diff
+            # In a loop, Ansible's callbacks look for the diff in each entry of an item's results, not in the item, and show
+            # it only for an entry that changed: a group's entry goes to its first selection that changed (else its first),
+            # so the role's loop shows one diff per site too.
+            for group, diff in zip(groups, result['diff']):
+                shown = next((index for index in group if outcomes[index]['changed']), group[0])
+                outcomes[shown]['diff'] = diff
     if selections is None:
         outcome = outcomes[0]
         result.update((key, value) for key, value in outcome.items() if key not in ('changed', 'failed'))

@@ -205,3 +205,30 @@ def test_messages_keep_their_own_words_when_the_password_shares_them(http, run):
     code, result, dummy = run(dict(state='locked', department='IT', password='not-the-password'))
     assert code == 1
     assert result['msg'].endswith("Check username and password. No further request of this task is sent with these credentials.")
+
+
+def test_one_entry_per_label_for_consecutive_selections(http, run):
+    """The role's sites: a site with two selections is one diff, shown in a loop with the first of them that changed."""
+    selections = [dict(label='new-york', custom_field1='New York', department='Sales'),
+                  dict(label='new-york', custom_field1='New York', department='Support'),
+                  dict(label='milano', custom_field1='Milano'), dict(custom_field1='Roma'), dict(custom_field1='Napoli')]
+    http.reply(200, {'matched': 0, 'changed': 0}, url=API + 'Lock?department=Sales&customField1=New%20York')
+    http.reply(200, {'matched': 7, 'changed': 7}, url=API + 'Lock?department=Support&customField1=New%20York')
+    http.reply(200, {'matched': 90, 'changed': 90}, url=API + 'Lock?customField1=Milano')
+    http.reply(200, {'matched': 5, 'changed': 5}, url=API + 'Lock?customField1=Roma')
+    http.reply(200, {'matched': 3, 'changed': 3}, url=API + 'Lock?customField1=Napoli')
+    code, result, dummy = run(dict(state='locked', selections=selections))
+    assert code == 0
+    assert [diff['before_header'] for diff in result['diff']] == [
+        'selections[0], selections[1] (new-york)', 'selections[2] (milano)', 'selections[3]', 'selections[4]']
+    assert result['diff'][0]['before'] == ('phones matching department=Sales, customField1=New York: %s\n'
+                                           'phones matching department=Support, customField1=New York: %s\n' % (UNKNOWN, UNKNOWN))
+    assert lines(result['diff'][0]) == [
+        'phones matching department=Sales, customField1=New York: locked',
+        'request: PUT /ucx/fw/Apps/StoneLock/WebAPI/Phones/Lock?department=Sales&customField1=New%20York',
+        'sent: HTTP 200, 1 attempt', 'server: 0 phones matched, 0 changed',
+        'phones matching department=Support, customField1=New York: locked',
+        'request: PUT /ucx/fw/Apps/StoneLock/WebAPI/Phones/Lock?department=Support&customField1=New%20York',
+        'sent: HTTP 200, 1 attempt', 'server: 7 phones matched, 7 changed']
+    # New York's first selection changed nothing, so Ansible would not show a diff there: its second carries the entry.
+    assert [entry.get('diff') for entry in result['results']] == [None] + result['diff']
