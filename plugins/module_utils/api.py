@@ -318,6 +318,8 @@ class PhoneLockClient:
         self.retries = params['retries']
         self._sleep = sleep or time.sleep
         token = basic_token(params['username'], params['password'])
+        # The module adds it to Ansible's masking of results: computed once, here.
+        self.token = token
         self._authorization = 'Basic ' + token
         # Set after an HTTP 401: no more requests with these credentials (a lockout policy counts every failed login).
         self._refused = threading.Event()

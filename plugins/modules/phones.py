@@ -421,7 +421,6 @@ from ansible_collections.imagicle.phonelock.plugins.module_utils.api import (
     HAS_REQUESTS,
     REQUESTS_IMPORT_ERROR,
     PhoneLockClient,
-    basic_token,
     connection_problems,
     url_secrets,
 )
@@ -474,9 +473,9 @@ def main():
     if problems:
         module.fail_json(msg=' '.join(problems), problems=problems)
 
-    # Ansible masks the password in everything the module returns; the Basic token is as secret.
-    module.no_log_values.add(basic_token(params['username'], params['password']))
     client = PhoneLockClient(params, connections=params['concurrency'])
+    # Ansible masks the password in everything the module returns; the Basic token is as secret.
+    module.no_log_values.add(client.token)
     action = ACTIONS[params['state']]
     outcomes = apply_selections(client, action, selections or [params], module.check_mode, params['concurrency'],
                                 params['fail_on_no_match'])
