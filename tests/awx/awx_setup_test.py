@@ -115,6 +115,16 @@ def job_env(controller, url, work):
                 ANSIBLE_LOCAL_TEMP=str(work / "tmp"), ANSIBLE_REMOTE_TEMP=str(work / "tmp"))
 
 
+def check_first_run(what, inventory, env):
+    """The first run on an empty controller: rc 0 and changes. On failure, the end of its output, to see why."""
+    rc, output, changed, seconds = run(inventory, env)
+    print("%s: rc %d, changed=%s, %.1f s" % (what, rc, changed, seconds))
+    if check(rc == 0 and changed, "%s creates everything" % what):
+        return True
+    print(output[-6000:])
+    return False
+
+
 def check_rerun(what, controller, before, inventory, env, *extra):
     """A rerun with nothing new: rc 0, changed=0 and the controller's state exactly as before. Returns its output."""
     rc, output, changed, seconds = run(inventory, env, *extra)
@@ -150,10 +160,7 @@ def main():  # pylint: disable=too-many-locals,too-many-statements
         env = job_env(controller, url, work)
         try:
             # --- 1. first run ---------------------------------------------------------------------------------------
-            rc, output, changed, seconds = run(inventory, env)
-            print("run 1 (create): rc %d, changed=%s, %.1f s" % (rc, changed, seconds))
-            if not check(rc == 0 and changed, "run 1 creates everything"):
-                print(output[-6000:])
+            if not check_first_run("run 1 (create)", inventory, env):
                 return 1
             kinds = controller.named("credential_types")
             kind = kinds.get("Imagicle Phone Lock", {})
@@ -313,10 +320,7 @@ def two_servers(sites, defaults):  # pylint: disable=too-many-locals
         (inventory / "awx.yml").write_text(yaml.safe_dump(settings), encoding="utf-8")
         env = job_env(controller, url, work)
         try:
-            rc, output, changed, seconds = run(inventory, env)
-            print("servers run 1 (two servers): rc %d, changed=%s, %.1f s" % (rc, changed, seconds))
-            if not check(rc == 0 and changed, "servers run 1 creates everything"):
-                print(output[-6000:])
+            if not check_first_run("servers run 1 (two servers)", inventory, env):
                 return
             state = controller.snapshot()
             credentials = controller.named("credentials")
