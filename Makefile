@@ -32,6 +32,22 @@ NAME := phonelock
 VERSION := $(shell sed -n 's/^version:[[:space:]]*//p' galaxy.yml)
 TARBALL := $(DIST)/$(NAMESPACE)-$(NAME)-$(VERSION).tar.gz
 
+# Every environment is installed by uv from its lock file in $(LOCK) (exact versions with hashes; tests/tooling/locks.py),
+# and checked to hold exactly that after the build. LATEST=1 (make test-latest) builds them from the ranges instead, in
+# .venv-latest: a new release that breaks us shows up there, never as a red make test. make lock refreshes the locks.
+LOCK := tests/tooling/lock
+CONSTRAINTS := tests/tooling/constraints.txt
+LATEST ?=
+ifeq ($(LATEST),1)
+VENV := $(ROOT)/.venv-latest
+endif
+# uv itself: from its own lock, by pip (which checks the hash), the same in both modes.
+UV_VENV := $(ROOT)/.venv/uv
+UV := $(UV_VENV)/bin/uv
+export UV_CACHE_DIR := $(CACHE)/uv
+export UV_PYTHON_DOWNLOADS := never
+export UV_NO_CONFIG := 1
+
 CORE216 := $(VENV)/core216
 CORE221 := $(VENV)/core221
 TOOLS := $(VENV)/tools
@@ -68,13 +84,16 @@ cd $(COPY) && PATH="$(1)/bin:$(PYBIN):$$PATH" $(1)/bin/ansible-test $(3) --pytho
   echo 'ERROR: ansible-test ran nothing (see above): a skipped run is not a pass' >&2; exit 1; fi
 endef
 
-.PHONY: help test lint build install docs docs-site sanity sanity-216 sanity-221 units units-216 units-221 \
+.PHONY: help test test-latest lock locks lint build install docs docs-site sanity sanity-216 sanity-221 units units-216 units-221 \
 	integration integration-216 integration-221 standin-tests simulate molecule systemd demo bench reliability reliability-ci awx awx-setup \
 	release-checks copy pybin get-pip get-pip-216 get-pip-221 shellcheck venvs \
 	clean distclean
 
 help:
 	@echo 'make test           $(TEST_STEPS) (stops at the first failure)'
+	@echo 'make test-latest    make test with the environments built from the ranges, not the lock files (.venv-latest)'
+	@echo 'make lock           refresh the lock files of every environment (LOCKS="tools demo ..." for some); review, commit'
+	@echo 'make locks          the lock files match their ranges; every built venv holds exactly its lock'
 	@echo 'make lint           ansible-lint --profile production; actionlint (with shellcheck) on .github/workflows'
 	@echo 'make build          build $(TARBALL) and check what it contains'
 	@echo 'make docs           install the built collection into $(INSTALL_PATH) and run ansible-doc on it'
@@ -111,24 +130,35 @@ pybin:
 	@$(PYBIN)/python3.11 -c 'import sys; assert sys.version_info[:2] == (3, 11), sys.version'
 	@$(PYBIN)/python3.12 -c 'import sys; assert sys.version_info[:2] == (3, 12), sys.version'
 
-# $(call make_venv,PYTHON,REQUIREMENTS): (re)build the venv of the target's stamp file.
+$(UV): $(LOCK)/uv.txt
+	@test -n "$(PY311)" || { echo 'ERROR: no Python 3.11 found (tried pyenv 3.11.7, pyenv latest 3.11, python3.11 on PATH)' >&2; exit 1; }
+	@echo '>> building $(patsubst $(ROOT)/%,%,$(UV_VENV)) with $(PY311) from $(LOCK)/uv.txt'
+	rm -rf $(UV_VENV)
+	$(PY311) -m venv $(UV_VENV)
+	$(UV_VENV)/bin/python -m pip install -qq --require-hashes --no-deps -r $(LOCK)/uv.txt
+	$(UV_VENV)/bin/python tests/tooling/locks.py venv uv $(UV_VENV)/bin/python
+	touch $@
+
+# $(call make_venv,PYTHON,LOCK NAME,RANGES): (re)build the venv of the target's stamp file from $(LOCK)/NAME.txt, and
+# check that it holds exactly the lock's packages; with LATEST=1 from RANGES and the constraints. The interpreter's
+# own pip stays (ansible-test and the awx.awx download use it); its version comes with the interpreter.
 define make_venv
-@echo '>> building $(patsubst $(ROOT)/%,%,$(@D)) with $(1) from $(2)'
+@echo '>> building $(patsubst $(ROOT)/%,%,$(@D)) with $(1) from $(if $(filter 1,$(LATEST)),the ranges of $(3),$(LOCK)/$(2).txt)'
 rm -rf $(@D)
 $(1) -m venv $(@D)
-$(@D)/bin/python -m pip install -qq --upgrade pip
-$(@D)/bin/python -m pip install -qq -r $(2)
+$(if $(filter 1,$(LATEST)),$(UV) pip install --quiet --python $(@D)/bin/python -r $(3) -c $(CONSTRAINTS),$(UV) pip install --quiet --python $(@D)/bin/python --require-hashes --no-deps -r $(LOCK)/$(2).txt)
+$(if $(filter 1,$(LATEST)),@echo '>> $(patsubst $(ROOT)/%,%,$(@D)): from the ranges (LATEST=1) and not checked against $(LOCK)/$(2).txt',$(@D)/bin/python tests/tooling/locks.py venv $(2) $(@D)/bin/python)
 $(@D)/bin/python -m pip freeze > $@
 endef
 
-$(CORE216)/.stamp: tests/tooling/requirements-core216.txt tests/unit/requirements.txt tests/integration/requirements.txt | pybin
-	$(call make_venv,$(PYBIN)/python3.11,tests/tooling/requirements-core216.txt)
+$(CORE216)/.stamp: $(LOCK)/core216.txt tests/tooling/requirements-core216.txt | pybin $(UV)
+	$(call make_venv,$(PYBIN)/python3.11,core216,tests/tooling/requirements-core216.txt)
 
-$(CORE221)/.stamp: tests/tooling/requirements-core221.txt tests/unit/requirements.txt tests/integration/requirements.txt | pybin
-	$(call make_venv,$(PYBIN)/python3.12,tests/tooling/requirements-core221.txt)
+$(CORE221)/.stamp: $(LOCK)/core221.txt tests/tooling/requirements-core221.txt | pybin $(UV)
+	$(call make_venv,$(PYBIN)/python3.12,core221,tests/tooling/requirements-core221.txt)
 
-$(TOOLS)/.stamp: tests/tooling/requirements-tools.txt | pybin
-	$(call make_venv,$(PYBIN)/python3.11,tests/tooling/requirements-tools.txt)
+$(TOOLS)/.stamp: $(LOCK)/tools.txt tests/tooling/requirements-tools.txt | pybin $(UV)
+	$(call make_venv,$(PYBIN)/python3.11,tools,tests/tooling/requirements-tools.txt)
 
 venvs: $(CORE216)/.stamp $(CORE221)/.stamp $(TOOLS)/.stamp
 
@@ -176,6 +206,8 @@ copy:
 	@git ls-files -co --exclude-standard -z | while IFS= read -r -d '' f; do \
 	  if [ -e "$$f" ] || [ -L "$$f" ]; then printf '%s\0' "$$f"; fi; done \
 	  | tar --null -T - -cf - | tar -xf - -C $(COPY)
+	@# ansible-test pins its units environments with tests/unit/constraints.txt by itself; not when testing the ranges.
+	@$(if $(filter 1,$(LATEST)),rm -f $(COPY)/tests/unit/constraints.txt,true)
 	@cd $(COPY) && git init -q && git add -A && \
 	  git -c user.name=make -c user.email=make@localhost -c commit.gpgsign=false commit -q --no-verify -m 'copy for ansible-test'
 	@if [ -d $(BUILD)/delegation ]; then mkdir -p $(dir $(COPY)/$(DELEGATION)) && mv $(BUILD)/delegation $(COPY)/$(DELEGATION); fi
@@ -232,7 +264,7 @@ lint: $(TOOLS)/.stamp
 
 # --- build, docs, demo -------------------------------------------------------------------------
 # Paths that must never ship in the tarball (extended regular expressions on tar's member names).
-FORBIDDEN_IN_TARBALL := (^|/)(\.venv|\.build|\.cache|\.ansible|\.git|__pycache__|\.pytest_cache)(/|$$)|(^|/)tests/output(/|$$)|(^|/)tests/integration/inventory$$
+FORBIDDEN_IN_TARBALL := (^|/)(\.venv|\.venv-latest|\.build|\.cache|\.ansible|\.git|__pycache__|\.pytest_cache)(/|$$)|(^|/)tests/output(/|$$)|(^|/)tests/integration/inventory$$
 
 build: $(TOOLS)/.stamp
 	@mkdir -p $(DIST)
@@ -303,14 +335,9 @@ docs: install $(AWX_PATH)/.stamp
 # the venv; the recipe starts from rm -rf, so nothing installs into it later). Needs Python 3.11 only.
 DEMO_VENV := $(VENV)/demo
 DEMO_BUILD := $(BUILD)/demo
-$(DEMO_VENV)/.stamp: tests/tooling/requirements-demo.txt
-	@test -n "$(PY311)" || { echo 'ERROR: no Python 3.11 found (tried pyenv 3.11.7, pyenv latest 3.11, python3.11 on PATH)' >&2; exit 1; }
-	@echo '>> building $(patsubst $(ROOT)/%,%,$(@D)) with $(PY311) from tests/tooling/requirements-demo.txt'
-	rm -rf $(@D)
-	$(PY311) -m venv $(@D)
-	$(@D)/bin/python -m pip install -qq -r tests/tooling/requirements-demo.txt
-	$(@D)/bin/python -m pip freeze > $@
-	$(@D)/bin/python -m pip uninstall -qq -y pip setuptools
+$(DEMO_VENV)/.stamp: $(LOCK)/demo.txt tests/tooling/requirements-demo.txt | $(UV)
+	$(call make_venv,$(PY311),demo,tests/tooling/requirements-demo.txt)
+	$(UV) pip uninstall --quiet --python $(@D)/bin/python pip setuptools
 
 demo: export ANSIBLE_COLLECTIONS_PATH := $(DEMO_BUILD)/collections
 demo: $(DEMO_VENV)/.stamp
@@ -332,8 +359,8 @@ DOCSITE := $(BUILD)/docsite
 DOCSITE_SCREENSHOTS := $(BUILD)/docsite-screenshots
 CHROMIUM := /usr/bin/chromium
 
-$(DOCSITE_VENV)/.stamp: tests/tooling/requirements-docsite.txt | pybin
-	$(call make_venv,$(PYBIN)/python3.12,tests/tooling/requirements-docsite.txt)
+$(DOCSITE_VENV)/.stamp: $(LOCK)/docsite.txt tests/tooling/requirements-docsite.txt | pybin $(UV)
+	$(call make_venv,$(PYBIN)/python3.12,docsite,tests/tooling/requirements-docsite.txt)
 
 docs-site: install $(DOCSITE_VENV)/.stamp
 	@if [ ! -x $(CHROMIUM) ]; then \
@@ -375,7 +402,7 @@ systemd: install
 	  echo ">> installing $$missing (apt-get)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
-	$(TOOLS_PY) tests/systemd/run.py --tarball $(TARBALL) --cache $(CACHE)/systemd --workdir $(BUILD)/systemd $(SYSTEMD_ARGS)
+	$(TOOLS_PY) tests/systemd/run.py --tarball $(TARBALL) --cache $(CACHE)/systemd --workdir $(BUILD)/systemd $(if $(filter 1,$(LATEST)),--latest) $(SYSTEMD_ARGS)
 
 # --- benchmark (not part of make test: it prints figures, it asserts no timings) ----------------------------
 bench: install
@@ -406,8 +433,8 @@ awx: install awx-setup $(CORE216)/.stamp $(CORE221)/.stamp
 
 # --- release checks: galaxy-importer (its own venv: it pins ansible-lint), collection docs, changelog -----------
 IMPORTER := $(VENV)/importer
-$(IMPORTER)/.stamp: tests/tooling/requirements-importer.txt | pybin
-	$(call make_venv,$(PYBIN)/python3.11,tests/tooling/requirements-importer.txt)
+$(IMPORTER)/.stamp: $(LOCK)/importer.txt tests/tooling/requirements-importer.txt | pybin $(UV)
+	$(call make_venv,$(PYBIN)/python3.11,importer,tests/tooling/requirements-importer.txt)
 
 release-checks: install $(IMPORTER)/.stamp
 	$(IMPORTER)/bin/python tests/tooling/check_importer.py $(TARBALL)
@@ -419,8 +446,31 @@ release-checks: install $(IMPORTER)/.stamp
 standin-tests: $(TOOLS)/.stamp
 	$(TOOLS_PY) -m pytest -p no:cacheprovider tests/standin/tests -q
 
+# --- the lock files ------------------------------------------------------------------------------
+# make lock: recompile every lock file (LOCKS=NAME ... for some) with the newest versions the ranges and the constraints
+# allow; review the printed changes, run make test, commit. make locks (a step of make test): each lock file still
+# matches its input (a range edited without make lock fails here), tests/tooling/locks.py's own tests, and every venv
+# already built holds exactly its lock's packages (one changed by hand fails here).
+LOCKED_VENVS := tools core216 core221 demo docsite importer
+lock: $(UV)
+	$(PY311) tests/tooling/locks.py refresh $(UV) $(LOCKS)
+
+locks: $(UV) $(TOOLS)/.stamp
+	$(TOOLS_PY) tests/tooling/locks.py check $(UV)
+	$(TOOLS_PY) -m pytest -p no:cacheprovider -q tests/tooling/tests
+	@$(if $(filter 1,$(LATEST)),echo '>> LATEST=1: the venvs come from the ranges; not checked against the locks',\
+	for name in $(LOCKED_VENVS); do \
+	  if [ -f $(VENV)/$$name/.stamp ]; then $(TOOLS_PY) tests/tooling/locks.py venv $$name $(VENV)/$$name/bin/python; fi; \
+	done)
+
+# make test-latest: make test with every environment built afresh from the ranges (LATEST=1, in .venv-latest) and the
+# Debian roots' venvs too; what breaks here is a new release to look at (then make lock, or a cap in $(CONSTRAINTS)).
+test-latest:
+	rm -rf $(ROOT)/.venv-latest
+	$(MAKE) LATEST=1 test
+
 # --- everything --------------------------------------------------------------------------------
-TEST_STEPS := lint build docs docs-site release-checks sanity units standin-tests simulate molecule systemd awx reliability-ci integration
+TEST_STEPS := locks lint build docs docs-site release-checks sanity units standin-tests simulate molecule systemd awx reliability-ci integration
 
 test:
 	@passed=0; start=$$(date +%s); \
@@ -442,4 +492,4 @@ clean:
 	find . -path ./.venv -prune -o -path ./.git -prune -o -name __pycache__ -type d -print0 | xargs -0 rm -rf
 
 distclean: clean
-	rm -rf $(VENV)
+	rm -rf $(ROOT)/.venv $(ROOT)/.venv-latest

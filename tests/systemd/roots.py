@@ -5,7 +5,10 @@
 
 """Build, and cache, a minimal Debian root per release with systemd, Python and a venv with ansible-core and requests.
 
-A root is rebuilt only when its recipe changes (release, packages, tests/systemd/requirements.txt, RECIPE_VERSION).
+The venv is installed from the lock file of the root's Python (tests/tooling/lock/systemd-pyX.Y.txt, exact versions
+with hashes), or with latest=True (make test-latest) from the ranges of tests/systemd/requirements.txt and the shared
+constraints. A root is rebuilt only when its recipe changes (release, packages, what its venv is installed from,
+RECIPE_VERSION).
 """
 
 import fcntl
@@ -19,6 +22,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REQUIREMENTS = HERE / "requirements.txt"
+LOCKS = HERE.parent / "tooling" / "lock"
+CONSTRAINTS = HERE.parent / "tooling" / "constraints.txt"
 # Bump to rebuild every cached root after a change to how a root is made.
 RECIPE_VERSION = 1
 PACKAGES = ("systemd", "systemd-sysv", "dbus", "python3", "python3-venv", "tzdata")
@@ -47,17 +52,26 @@ def host_mirror():
     return main[0] if main else None
 
 
-def recipe(release, mirror):
+def requirements(release, latest):
+    """The pip arguments that give the root's venv its packages, and the files they name."""
+    if latest:
+        return ["-r", "requirements.txt", "-c", "constraints.txt"], [REQUIREMENTS, CONSTRAINTS]
+    # Every line pinned with its hashes: pip checks them, and installs nothing the lock does not name.
+    return ["--require-hashes", "--no-deps", "-r", "requirements.txt"], [LOCKS / f"systemd-py{RELEASES[release][1]}.txt"]
+
+
+def recipe(release, mirror, latest=False):
     """What a cached root was built from; a different recipe means a rebuild."""
     return {"version": RECIPE_VERSION, "release": release, "mirror": mirror, "packages": list(PACKAGES),
-            "requirements": REQUIREMENTS.read_text(encoding="utf-8")}
+            "requirements": [path.read_text(encoding="utf-8") for path in requirements(release, latest)[1]]}
 
 
-def _run(argv, log, what):
+def _run(argv, log, what, cwd=None):
     with open(log, "ab") as out:
         out.write(f"\n$ {' '.join(argv)}\n".encode())
         out.flush()
-        code = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, check=False).returncode
+        code = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, check=False,
+                              cwd=cwd).returncode
     if code != 0:
         tail = "\n".join(log.read_text(encoding="utf-8", errors="replace").splitlines()[-25:])
         raise BuildError(f"{what} failed (exit {code}); the end of {log}:\n{tail}")
@@ -68,12 +82,12 @@ def _nspawn(root, log, what, *command):
     _run(["systemd-nspawn", "--quiet", "-D", str(root), "--register=no", "--keep-unit", "--pipe", "--", *command], log, what)
 
 
-def build(release, cache: Path, mirror: str, say):
+def build(release, cache: Path, mirror: str, say, latest=False):
     """Return the path of release's root under cache, building it first when it is missing or out of date."""
     home = cache / release
     root = home / "root"
     stamp = home / "recipe.json"
-    wanted = recipe(release, mirror)
+    wanted = recipe(release, mirror, latest)
     home.mkdir(parents=True, exist_ok=True)
     # Two make runs on one machine must not build the same root at once.
     with open(home / "lock", "w", encoding="ascii") as lock:
@@ -93,12 +107,17 @@ def build(release, cache: Path, mirror: str, say):
              log, f"debootstrap {release}")
         # Wheels for the root's own Python, downloaded here: the container cannot be assumed to reach the index.
         python = RELEASES[release][1]
+        wheels = new / WHEELS.lstrip("/")
+        wheels.mkdir(parents=True)
+        options, files = requirements(release, latest)
+        # Copied under the names the options use, so the same options serve the download and the install.
+        for path, name in zip(files, ("requirements.txt", "constraints.txt")):
+            shutil.copy(path, wheels / name)
         _run([sys.executable, "-m", "pip", "download", "--quiet", "--only-binary=:all:", "--python-version", python,
-              "-d", str(new / WHEELS.lstrip("/")), "-r", str(REQUIREMENTS)], log, f"pip download for Python {python}")
-        shutil.copy(REQUIREMENTS, new / WHEELS.lstrip("/") / "requirements.txt")
+              "-d", str(wheels), *options], log, f"pip download for Python {python}", cwd=wheels)
         _nspawn(new, log, "the venv inside the root", "python3", "-m", "venv", VENV)
-        _nspawn(new, log, "pip install inside the root", f"{VENV}/bin/pip", "install", "--quiet", "--no-index",
-                "--disable-pip-version-check", "--find-links", WHEELS, "-r", f"{WHEELS}/requirements.txt")
+        _nspawn(new, log, "pip install inside the root", "sh", "-c", f'cd {WHEELS} && exec "$0" "$@"', f"{VENV}/bin/pip",
+                "install", "--quiet", "--no-index", "--disable-pip-version-check", "--find-links", WHEELS, *options)
         shutil.rmtree(new / WHEELS.lstrip("/"))
         shutil.rmtree(new / "var/cache/apt/archives", ignore_errors=True)
         (new / "var/cache/apt/archives/partial").mkdir(parents=True)
@@ -108,10 +127,10 @@ def build(release, cache: Path, mirror: str, say):
         return root
 
 
-def build_all(releases, cache, mirror, say):
+def build_all(releases, cache, mirror, say, latest=False):
     """Build the roots in parallel (debootstrap mostly waits for the mirror); return {release: root}."""
     with ThreadPoolExecutor(len(releases)) as pool:
-        futures = {release: pool.submit(build, release, cache, mirror, lambda text, r=release: say(r, text))
+        futures = {release: pool.submit(build, release, cache, mirror, lambda text, r=release: say(r, text), latest)
                    for release in releases}
         return {release: future.result() for release, future in futures.items()}
 

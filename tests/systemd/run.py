@@ -45,6 +45,8 @@ def main():
     parser.add_argument("--cache", type=Path, required=True, help="where the Debian roots are kept between runs")
     parser.add_argument("--workdir", type=Path, required=True, help="the containers' copies, logs and consoles")
     parser.add_argument("--release", action="append", choices=sorted(roots.RELEASES), help="default: all")
+    parser.add_argument("--latest", action="store_true",
+                        help="the roots' venvs from the ranges of requirements.txt, not the lock files (make test-latest)")
     parser.add_argument("--mirror", default=os.environ.get("DEBIAN_MIRROR") or roots.host_mirror(),
                         help="default: DEBIAN_MIRROR, else the Debian mirror the host's apt uses")
     args = parser.parse_args()
@@ -64,7 +66,7 @@ def main():
 
     cleanups, results = [], {}
     try:
-        cached = roots.build_all(releases, args.cache.resolve(), args.mirror, say)
+        cached = roots.build_all(releases, args.cache.resolve(), args.mirror, say, args.latest)
         built = time.monotonic() - STARTED
 
         def one(release):
