@@ -20,8 +20,10 @@ BUILD := $(ROOT)/.build
 DIST := $(BUILD)/dist
 # The collections path the built collection is installed into (make docs, make demo).
 INSTALL_PATH := $(BUILD)/collections
-# ansible-test only works on a real copy under .../ansible_collections/NAMESPACE/NAME with its own git repo.
-COPY := $(BUILD)/ansible_collections/imagicle/phonelock
+# ansible-test only works on a real copy under .../ansible_collections/NAMESPACE/NAME with its own git repo: one per
+# ansible-core, so that make test can run the 2.16 and the 2.21 runs side by side.
+COPY216 := $(BUILD)/core216/ansible_collections/imagicle/phonelock
+COPY221 := $(BUILD)/core221/ansible_collections/imagicle/phonelock
 # A folder of links to the real interpreters (pyenv shims exit 127 inside ansible-test).
 PYBIN := $(CACHE)/pybin
 # ansible-test looks for its bootstrap script here before it tries to download one.
@@ -74,23 +76,24 @@ real_python = $(shell \
 PY311 := $(call real_python,3.11,3.11.7)
 PY312 := $(call real_python,3.12,3.12.1)
 
-# $(call ansible_test,VENV,PYTHON,ARGS,LOG): run the venv's ansible-test with --python PYTHON inside the copy of
+# $(call ansible_test,VENV,PYTHON,ARGS,LOG,COPY): run the venv's ansible-test with --python PYTHON inside COPY, the copy of
 # the collection (the venv and the real interpreters first on PATH), log to .build/LOG.log, and fail when it ran
 # nothing: a skipped run exits 0.
 define ansible_test
 @echo '>> ansible-test $(firstword $(3)): $(notdir $(1)), Python $(2)'
-cd $(COPY) && PATH="$(1)/bin:$(PYBIN):$$PATH" $(1)/bin/ansible-test $(3) --python $(2) --color no 2>&1 | tee $(BUILD)/$(4).log
+cd $(5) && PATH="$(1)/bin:$(PYBIN):$$PATH" $(1)/bin/ansible-test $(3) --python $(2) --color no 2>&1 | tee $(BUILD)/$(4).log
 @if grep -qE 'All targets skipped\.|No tests found for detected changes' $(BUILD)/$(4).log; then \
   echo 'ERROR: ansible-test ran nothing (see above): a skipped run is not a pass' >&2; exit 1; fi
 endef
 
-.PHONY: help test test-latest lock locks lint build install docs docs-site sanity sanity-216 sanity-221 units units-216 units-221 \
+.PHONY: help test test-latest prepare lock locks lint build install docs docs-site sanity sanity-216 sanity-221 units units-216 units-221 \
 	integration integration-216 integration-221 standin-tests simulate molecule systemd demo bench reliability reliability-ci awx awx-setup \
-	release-checks copy pybin get-pip get-pip-216 get-pip-221 shellcheck venvs \
+	release-checks copy copy-216 copy-221 pybin get-pip get-pip-216 get-pip-221 shellcheck venvs \
 	clean distclean
 
 help:
-	@echo 'make test           $(TEST_STEPS) (stops at the first failure)'
+	@echo 'make test           $(TEST_FIRST), then side by side on $(TEST_WORKERS) workers: $(subst @copy216,,$(subst @copy221,,$(TEST_STEPS)))'
+	@echo '                    (no step starts after a failure; logs in .build/steps)'
 	@echo 'make test-latest    make test with the environments built from the ranges, not the lock files (.venv-latest)'
 	@echo 'make lock           refresh the lock files of every environment (LOCKS="tools demo ..." for some); review, commit'
 	@echo 'make locks          the lock files match their ranges; every built venv holds exactly its lock'
@@ -199,47 +202,55 @@ shellcheck:
 # the next: they hold only ansible-test's pinned requirements (ansible-core itself is injected), and ansible-test
 # re-checks them on every run.
 DELEGATION := tests/output/.tmp/delegation
-copy:
-	@if [ -d $(COPY)/$(DELEGATION) ]; then rm -rf $(BUILD)/delegation && mv $(COPY)/$(DELEGATION) $(BUILD)/delegation; fi
-	@rm -rf $(COPY)
-	@mkdir -p $(COPY)
-	@git ls-files -co --exclude-standard -z | while IFS= read -r -d '' f; do \
-	  if [ -e "$$f" ] || [ -L "$$f" ]; then printf '%s\0' "$$f"; fi; done \
-	  | tar --null -T - -cf - | tar -xf - -C $(COPY)
-	@# ansible-test pins its units environments with tests/unit/constraints.txt by itself; not when testing the ranges.
-	@$(if $(filter 1,$(LATEST)),rm -f $(COPY)/tests/unit/constraints.txt,true)
-	@cd $(COPY) && git init -q && git add -A && \
-	  git -c user.name=make -c user.email=make@localhost -c commit.gpgsign=false commit -q --no-verify -m 'copy for ansible-test'
-	@if [ -d $(BUILD)/delegation ]; then mkdir -p $(dir $(COPY)/$(DELEGATION)) && mv $(BUILD)/delegation $(COPY)/$(DELEGATION); fi
-	@echo ">> copied $$(cd $(COPY) && git ls-files | wc -l) files to $(patsubst $(ROOT)/%,%,$(COPY))"
+# $(call make_copy,COPY)
+define make_copy
+@if [ -d $(1)/$(DELEGATION) ]; then rm -rf $(1).delegation && mv $(1)/$(DELEGATION) $(1).delegation; fi
+@rm -rf $(1)
+@mkdir -p $(1)
+@git ls-files -co --exclude-standard -z | while IFS= read -r -d '' f; do \
+  if [ -e "$$f" ] || [ -L "$$f" ]; then printf '%s\0' "$$f"; fi; done \
+  | tar --null -T - -cf - | tar -xf - -C $(1)
+@# ansible-test pins its units environments with tests/unit/constraints.txt by itself; not when testing the ranges.
+@$(if $(filter 1,$(LATEST)),rm -f $(1)/tests/unit/constraints.txt,true)
+@cd $(1) && git init -q && git add -A && \
+  git -c user.name=make -c user.email=make@localhost -c commit.gpgsign=false commit -q --no-verify -m 'copy for ansible-test'
+@if [ -d $(1).delegation ]; then mkdir -p $(dir $(1)/$(DELEGATION)) && mv $(1).delegation $(1)/$(DELEGATION); fi
+@echo ">> copied $$(cd $(1) && git ls-files | wc -l) files to $(patsubst $(ROOT)/%,%,$(1))"
+endef
+
+copy: copy-216 copy-221
+copy-216:
+	$(call make_copy,$(COPY216))
+copy-221:
+	$(call make_copy,$(COPY221))
 
 # --- sanity ------------------------------------------------------------------------------------
 sanity: sanity-216 sanity-221
 
-sanity-216: $(CORE216)/.stamp get-pip-216 shellcheck copy
-	$(call ansible_test,$(CORE216),3.11,sanity --venv $(SANITY_ARGS),sanity-216)
+sanity-216: $(CORE216)/.stamp get-pip-216 shellcheck copy-216
+	$(call ansible_test,$(CORE216),3.11,sanity --venv $(SANITY_ARGS),sanity-216,$(COPY216))
 
-sanity-221: $(CORE221)/.stamp get-pip-221 shellcheck copy
-	$(call ansible_test,$(CORE221),3.12,sanity --venv $(SANITY_ARGS),sanity-221)
+sanity-221: $(CORE221)/.stamp get-pip-221 shellcheck copy-221
+	$(call ansible_test,$(CORE221),3.12,sanity --venv $(SANITY_ARGS),sanity-221,$(COPY221))
 
 # --- units -------------------------------------------------------------------------------------
 units: units-216 units-221
 
-units-216: $(CORE216)/.stamp get-pip-216 copy
-	$(call ansible_test,$(CORE216),3.11,units --venv $(UNITS_ARGS),units-216)
+units-216: $(CORE216)/.stamp get-pip-216 copy-216
+	$(call ansible_test,$(CORE216),3.11,units --venv $(UNITS_ARGS),units-216,$(COPY216))
 
-units-221: $(CORE221)/.stamp get-pip-221 copy
-	$(call ansible_test,$(CORE221),3.12,units --venv $(UNITS_ARGS),units-221)
+units-221: $(CORE221)/.stamp get-pip-221 copy-221
+	$(call ansible_test,$(CORE221),3.12,units --venv $(UNITS_ARGS),units-221,$(COPY221))
 
 # --- integration -------------------------------------------------------------------------------
 # --local: the playbooks run with the core venv's Python, which has tests/integration/requirements.txt.
 integration: integration-221 integration-216
 
-integration-221: $(CORE221)/.stamp copy
-	$(call ansible_test,$(CORE221),3.12,integration --local $(INTEGRATION_ARGS),integration-221)
+integration-221: $(CORE221)/.stamp copy-221
+	$(call ansible_test,$(CORE221),3.12,integration --local $(INTEGRATION_ARGS),integration-221,$(COPY221))
 
-integration-216: $(CORE216)/.stamp copy
-	$(call ansible_test,$(CORE216),3.11,integration --local $(INTEGRATION_ARGS),integration-216)
+integration-216: $(CORE216)/.stamp copy-216
+	$(call ansible_test,$(CORE216),3.11,integration --local $(INTEGRATION_ARGS),integration-216,$(COPY216))
 
 # --- lint --------------------------------------------------------------------------------------
 # The second run: tasks written as the README recommends (connection from IMAGICLE_* or module_defaults) must also pass
@@ -275,8 +286,15 @@ build: $(TOOLS)/.stamp
 	  echo 'ERROR: the tarball contains the paths above: add them to build_ignore in galaxy.yml' >&2; exit 1; fi
 	@echo ">> $(patsubst $(ROOT)/%,%,$(TARBALL)): $$(tar -tzf $(TARBALL) | wc -l) entries, none forbidden"
 
+ifeq ($(PREPARED),1)
+# make test's steps run side by side on what its prepare step built: none rebuilds the collection under another.
+install:
+	@test -f $(INSTALL_PATH)/ansible_collections/$(NAMESPACE)/$(NAME)/MANIFEST.json \
+	  || { echo 'ERROR: PREPARED=1 but the collection is not installed in $(INSTALL_PATH) (make prepare)' >&2; exit 1; }
+else
 install: build
 	$(TOOLS)/bin/ansible-galaxy collection install --force --offline -p $(INSTALL_PATH) $(TARBALL)
+endif
 
 FILTERS := $(sort $(basename $(notdir $(wildcard plugins/filter/*.py))))
 PLAYBOOKS := $(sort $(basename $(notdir $(wildcard playbooks/*.yml))))
@@ -387,12 +405,14 @@ simulate: install
 
 # molecule runs the built collection (prerun: false in each scenario), on localhost, with the stand-in server.
 MOLECULE_SCENARIOS := $(sort $(notdir $(patsubst %/molecule.yml,%,$(wildcard extensions/molecule/*/molecule.yml))))
-molecule: install
-	@for scenario in $(MOLECULE_SCENARIOS); do \
-	  echo ">> molecule test -s $$scenario"; \
-	  PATH="$(TOOLS)/bin:$$PATH" NO_COLOR=1 PY_COLORS=0 $(TOOLS)/bin/molecule test -s $$scenario \
-	    || { echo "ERROR: molecule scenario $$scenario failed" >&2; exit 1; }; \
-	done
+molecule: $(addprefix molecule-,$(MOLECULE_SCENARIOS))
+
+# One scenario: make test runs them as steps of their own, side by side with the others (each starts its own stand-in
+# servers on free ports and keeps its state in its own ephemeral directory).
+molecule-%: install
+	@test -f extensions/molecule/$*/molecule.yml || { echo 'ERROR: no molecule scenario $* (extensions/molecule/)' >&2; exit 1; }
+	@echo ">> molecule test -s $*"
+	PATH="$(TOOLS)/bin:$$PATH" NO_COLOR=1 PY_COLORS=0 $(TOOLS)/bin/molecule test -s $*
 
 # --- the timers under a real systemd: Debian 12 and 13 roots (cached), booted with systemd-nspawn (tests/systemd) -----
 systemd: install
@@ -470,22 +490,32 @@ test-latest:
 	$(MAKE) LATEST=1 test
 
 # --- everything --------------------------------------------------------------------------------
-TEST_STEPS := locks lint build docs docs-site release-checks sanity units standin-tests simulate molecule systemd awx reliability-ci integration
+# make prepare: everything the steps of make test share, built once before they start side by side: every environment,
+# ansible-test's get-pip stand-in, the collection built and installed, awx.awx, and the Debian packages the steps need
+# (one apt-get for all; each step still installs what it misses when run alone).
+APT_NEEDS := shellcheck:shellcheck chromium:chromium debootstrap:debootstrap systemd-nspawn:systemd-container
+prepare: venvs $(DOCSITE_VENV)/.stamp $(IMPORTER)/.stamp get-pip install $(AWX_PATH)/.stamp
+	@missing=; for need in $(APT_NEEDS); do command -v $${need%%:*} >/dev/null || missing="$$missing $${need#*:}"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo ">> installing$$missing (apt-get)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+# make test: locks, build and prepare one after the other, then the other steps side by side on TEST_WORKERS workers
+# (tests/tooling/steps.py), longest first, the ansible-test runs of one ansible-core one at a time (@copy216: they share
+# its copy of the collection). Each step's output is in .build/steps/STEP.log; the end prints every step's time.
+TEST_WORKERS ?= 2
+TEST_FIRST := locks build prepare
+TEST_STEPS := $(addprefix molecule-,timers two_servers) reliability-ci systemd integration-221@copy221 integration-216@copy216 \
+	sanity-216@copy216 sanity-221@copy221 awx $(addprefix molecule-,office_hours office_hours_calendar office_hours_nested) \
+	docs-site units-216@copy216 units-221@copy221 lint release-checks simulate docs standin-tests
+# Every molecule scenario is a step of make test (a new scenario must be added above).
+ifneq ($(sort $(MOLECULE_SCENARIOS)),$(sort $(patsubst molecule-%,%,$(filter molecule-%,$(TEST_STEPS)))))
+$(error TEST_STEPS does not list every molecule scenario: $(MOLECULE_SCENARIOS))
+endif
 
 test:
-	@passed=0; start=$$(date +%s); \
-	for step in $(TEST_STEPS); do \
-	  echo; echo "=============================== make $$step ==============================="; \
-	  t0=$$(date +%s); \
-	  if $(MAKE) $$step; then \
-	    passed=$$((passed + 1)); echo "----- make $$step: passed in $$(( $$(date +%s) - t0 )) s"; \
-	  else \
-	    echo "----- make $$step: FAILED after $$(( $$(date +%s) - t0 )) s; steps not run: $$(echo '$(TEST_STEPS)' | sed "s/.*\<$$step\> *//")"; \
-	    echo "steps: $$passed passed, 1 failed"; exit 1; \
-	  fi; \
-	done; \
-	echo; echo "all $(words $(TEST_STEPS)) steps ($(TEST_STEPS)) passed in $$(( $$(date +%s) - start )) s"; \
-	echo "steps: $$passed passed, 0 failed"
+	@$(or $(PY311),python3) tests/tooling/steps.py --workers $(TEST_WORKERS) --logs $(BUILD)/steps $(addprefix --first ,$(TEST_FIRST)) $(TEST_STEPS)
 
 clean:
 	rm -rf $(BUILD) $(CACHE) .ansible .pytest_cache tests/output tests/integration/inventory
