@@ -98,8 +98,8 @@ def refresh(args):
         after = pins((ROOT / output).read_text(encoding="utf-8"))
         changes = ["%s %s -> %s" % (pkg, before.get(pkg, "(new)"), after.get(pkg, "(gone)"))
                    for pkg in sorted(set(before) | set(after)) if before.get(pkg) != after.get(pkg)]
-        print(">> %s (Python %s, from %s): %d packages%s" % (output, python, source, len(after),
-                                                            "; " + ", ".join(changes) if changes else ", unchanged"))
+        summary = "; " + ", ".join(changes) if changes else ", unchanged"
+        print(">> %s (Python %s, from %s): %d packages%s" % (output, python, source, len(after), summary))
 
 
 def check(args):
