@@ -30,6 +30,11 @@ description:
     with its own calendar's state (the forced state when O(force=true)), also when O(limit) leaves it out or the run
     would skip it; C(order) puts its requests after the broader site's. Selections of two sites that may share phones
     without nesting, when the sites demand different states now, are reported in C(problems) of the applied ones.
+  - Holds are a promise (the role's README lists the invariants). An unlock that could reach phones covered by a
+    locked hold in force (of any site, valid or not, inside O(limit) or not) is not sent: the site's action is
+    V(withheld), C(why) names the hold, its reason and the held site, and C(problems) fails the run. The one exception
+    is a broader site's unlock whose held nested site the run locks after it. A site that is not valid but whose
+    selections and locked hold can be read is still locked (action V(locked), its problem in C(problems)).
   - The C(imagicle.phonelock.office_hours) role runs those tasks, then matches the results to the sites with the
     C(imagicle.phonelock.office_hours_report) filter.
 positional: state, at, force, limit, defaults
@@ -104,8 +109,9 @@ _value:
       sample: locked
     action:
       description:
-        - What the run does at this site, V(locked), V(unlocked), V(skip), or V(invalid) for a site left out because of
-          its own problem (then the status keys are V(null) and C(problems) says what is wrong).
+        - What the run does at this site, V(locked), V(unlocked), V(skip), V(invalid) for a site left out because of
+          its own problem (then the status keys are V(null) and C(problems) says what is wrong), or V(withheld) for a
+          site whose unlock could reach phones that a locked hold covers.
       type: str
       sample: skip
     order:

@@ -20,6 +20,8 @@ description:
     C(action) is V(locked), concatenated in plan order (and the V(unlocked) task likewise).
   - A site that the plan left out as V(invalid) is reported with outcome V(invalid) and its problems in C(errors); the
     C(problems) of an applied site are added to its C(errors) too.
+  - A site whose unlock the plan V(withheld) because it could reach phones that a locked hold covers is reported with
+    outcome V(withheld), the hold in its line and in C(errors).
   - A task that failed as a whole (for example an invalid option), so that it returned no C(results), marks every site
     of its action as failed with the task's message. A task that was skipped or not registered marks them V(not run).
   - In check mode the counts of phones are unknown; the line says that no request was sent.
@@ -65,14 +67,15 @@ _value:
       type: str
       sample: milano
     action:
-      description: The plan's action for the site, V(locked), V(unlocked) or V(skip).
+      description: The plan's action for the site, V(locked), V(unlocked), V(skip), V(invalid) or V(withheld).
       type: str
       sample: locked
     outcome:
       description:
         - V(applied) when every selection of the site succeeded (in check mode, would have been sent),
           V(failed) when any failed, V(skipped) when the plan skipped the site, V(not run) when its task did not run,
-          V(invalid) when the plan left the site out because of its own problem.
+          V(invalid) when the plan left the site out because of its own problem, V(withheld) when the plan withheld its
+          unlock because of a locked hold.
       type: str
       sample: applied
     why:
@@ -210,8 +213,8 @@ def _check_plan(plan):
         if not isinstance(entry, Mapping) or any(key not in entry for key in PLAN_KEYS):
             raise AnsibleFilterError('office_hours_report: plan[%d] is not an office_hours_plan entry (it needs %s)'
                                      % (index, ', '.join(PLAN_KEYS)))
-        if entry['action'] not in ('locked', 'unlocked', 'skip', 'invalid'):
-            raise AnsibleFilterError('office_hours_report: plan[%d] (%s): action must be locked, unlocked, skip or invalid, not %r'
+        if entry['action'] not in ('locked', 'unlocked', 'skip', 'invalid', 'withheld'):
+            raise AnsibleFilterError('office_hours_report: plan[%d] (%s): action must be locked, unlocked, skip, invalid or withheld, not %r'
                                      % (index, entry['name'], entry['action']))
 
 
@@ -234,6 +237,9 @@ def office_hours_report(plan, locked=None, unlocked=None, applied=None):
             outcome, matched, changed, errors, detail = 'skipped', None, None, [], entry['why'][len('skipped: '):]
         elif entry['action'] == 'invalid':
             outcome, matched, changed, errors, detail = 'invalid', None, None, [], 'left out: ' + ' | '.join(entry.get('problems') or [])
+        elif entry['action'] == 'withheld':
+            # Why names the hold, its reason and the held site; the problem it carries fails the run at the end.
+            outcome, matched, changed, errors, detail = 'withheld', None, None, [], entry['why'][len('withheld: '):]
         else:
             outcome, matched, changed, errors, detail = outcomes[id(entry)]
             # The calendar's reason, unless the run overrode the calendar or a nesting applied it: then why says so.

@@ -8,8 +8,11 @@ from an instant until an instant, either end open, with a reason. A hold wins ov
 runs, office_hours_force included: to end a hold, change the hold.
 
 Instants carry a UTC offset (as office_hours_now does), so a hold means the same instant on every host, and are whole
-minutes, so the schedulers can fire at them. A site's holds may not overlap, also with the holds it inherits from a
-site it nests in: two holds at one instant would leave the state to their order.
+minutes, so the schedulers can fire at them.
+
+Holds combine; they never make a site invalid. A site's own holds, the holds it inherits from a site it nests in and the
+company-wide holds of office_hours_defaults may overlap: at each instant a locked hold in force beats an unlocked one
+(fail closed), so an emergency lock with no end locks at once whatever holds were planned.
 """
 
 from __future__ import annotations
@@ -28,6 +31,10 @@ _EXAMPLE = '{state: locked, from: "2026-12-01T10:30:00+01:00", until: "2026-12-0
 Hold = namedtuple('Hold', 'start end state reason where owner')
 
 
+# Instants a hold may name: far enough for any real hold, near enough that a year of transitions after it stays a date.
+_EARLIEST, _LATEST = datetime(1970, 1, 2, tzinfo=timezone.utc), datetime(9000, 1, 1, tzinfo=timezone.utc)
+
+
 def _instant(value, prefix, key):
     if value is None:
         return None
@@ -35,6 +42,12 @@ def _instant(value, prefix, key):
         instant = parse_instant(value, key)
     except InstantError as exc:
         raise SiteError('%s: %s' % (prefix, exc)) from None
+    except (OverflowError, ValueError):
+        # 9999-12-31T23:00:00-14:00 is a valid string, but its UTC instant is past the last date Python can hold.
+        instant = None
+    if instant is None or not _EARLIEST <= instant < _LATEST:
+        raise SiteError('%s: %s %s is out of range: give an instant between 1970-01-02 and 8999-12-31 (leave %s out for %s)'
+                        % (prefix, key, value, key.rpartition('.')[2], 'a hold with no end' if key.endswith('until') else 'a hold in force from now'))
     if instant.second or instant.microsecond:
         raise SiteError('%s: %s %s is not a whole minute; the schedulers fire at whole minutes, so give HH:MM:00' % (prefix, key, value))
     return int(instant.timestamp())
@@ -71,26 +84,26 @@ def parse_holds(value, prefix, owner, key='holds'):
             raise SiteError('%s: %s.until %s is not after %s.from %s; a hold ends after it starts (leave until out for a hold with no end)'
                             % (prefix, where, item['until'], where, item['from']))
         holds.append(Hold(start, end, item['state'], reason.strip(), where, owner))
-    return check_overlaps(holds, prefix)
+    return combine(holds)
 
 
-def check_overlaps(holds, prefix):
-    """The holds sorted by start, or SiteError naming the first two that overlap."""
-    ordered = sorted(holds, key=lambda hold: -2 ** 62 if hold.start is None else hold.start)
-    for before, after in zip(ordered, ordered[1:]):
-        if before.end is None or (after.start is not None and after.start < before.end) or after.start is None:
-            raise SiteError('%s: %s (%s from %s until %s) and %s (%s from %s until %s) overlap; a site is held one way at a time: '
-                            'end one before the other starts' % (prefix, before.where, before.state, _text(before.start), _text(before.end),
-                                                                 after.where, after.state, _text(after.start), _text(after.end)))
-    return tuple(ordered)
+def combine(holds):
+    """Holds from anywhere (a site's, inherited, office_hours_defaults'), sorted by start (an open start first), duplicates
+    dropped. Overlaps are allowed: hold_at decides between the holds in force."""
+    return tuple(sorted(set(holds), key=lambda hold: (-2 ** 62 if hold.start is None else hold.start, hold.where)))
+
+
+def _ends(hold):
+    return 2 ** 62 if hold.end is None else hold.end
 
 
 def hold_at(holds, ts):
-    """The hold in force at epoch second ts, or None."""
-    for hold in holds:
-        if (hold.start is None or hold.start <= ts) and (hold.end is None or ts < hold.end):
-            return hold
-    return None
+    """The hold that decides the state at epoch second ts, or None when none is in force. A locked hold beats an unlocked
+    one (fail closed); among holds of one state, the one that lasts longest (its end is the earliest the state may change)."""
+    in_force = [hold for hold in holds if (hold.start is None or hold.start <= ts) and (hold.end is None or ts < hold.end)]
+    if not in_force:
+        return None
+    return max(in_force, key=lambda hold: (hold.state == 'locked', _ends(hold)))
 
 
 def boundaries(holds):

@@ -11,6 +11,9 @@
 * Nested sites (see ``_nesting``): when a run applies a site, every site nested in it is applied after it too, also
   when the run is limited to the outer site or would skip the inner one, so its phones end in its own state.
 * Selections that may overlap without nesting, of sites that demand different states now, are a problem of both.
+* A locked hold binds whatever else the site list says (``_guard``): an unlock that could reach phones it covers is
+  withheld (action ``withheld``, a problem of the site), a site that is not valid still locks what its hold covers, and
+  no value of one site stops the plan of the others.
 """
 
 from __future__ import annotations
@@ -21,10 +24,11 @@ from functools import lru_cache
 from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.imagicle.phonelock.plugins.plugin_utils._calendar import HORIZON_DAYS, parse_instant, status
+from ansible_collections.imagicle.phonelock.plugins.plugin_utils._guard import covers, unlocked_holds_overridden, withheld
 from ansible_collections.imagicle.phonelock.plugins.plugin_utils._holidays import HOLIDAY_SUFFIX
 from ansible_collections.imagicle.phonelock.plugins.plugin_utils._nesting import describe, may_overlap, nests, orders
 from ansible_collections.imagicle.phonelock.plugins.plugin_utils._site import Site, SiteError
-from ansible_collections.imagicle.phonelock.plugins.plugin_utils._sites import read_sites, select
+from ansible_collections.imagicle.phonelock.plugins.plugin_utils._sites import read_sites, select, unforeseen
 
 STATES = ('auto', 'locked', 'unlocked')
 _APPLIED = ('locked', 'unlocked')
@@ -91,11 +95,17 @@ def _held(entry, requested, force):
                        entry['hold']['where']))
 
 
-def _invalid(read, at):
-    return {'name': read.name or read.where, 'timezone': None, 'at': at, 'local_time': None, 'local_label': '', 'open': None,
-            'state': None, 'reason': '', 'next_transition': None, 'next_state': None, 'next_label': None,
-            'action': 'invalid', 'why': 'not valid, left out: %s' % read.problem, 'selections': [], 'order': [],
-            'nested_in': [], 'problems': [read.problem]}
+def _invalid(read, at, cover=None, chosen=False):
+    """The entry of a site that is not valid: left out, unless a locked hold in force covers selections that can be read
+    (I4: invalid never means unheld): then its phones are locked, and the run still fails naming the problem."""
+    entry = {'name': read.name or read.where, 'timezone': None, 'at': at, 'local_time': None, 'local_label': '', 'open': None,
+             'state': None, 'reason': '', 'next_transition': None, 'next_state': None, 'next_label': None,
+             'action': 'invalid', 'why': 'not valid, left out: %s' % read.problem, 'selections': [], 'order': [],
+             'nested_in': [], 'problems': [read.problem], 'hold': None}
+    if cover is not None and cover.lock and chosen:
+        entry.update(action='locked', state='locked', selections=cover.lock, reason=cover.why,
+                     why='%s: its hold still applies, so its phones are locked; the rest of the site is left out.' % cover.why)
+    return entry
 
 
 @lru_cache(maxsize=256)
@@ -132,12 +142,14 @@ def _reassert(entry, outers, requested, force):
 
 def _conflicts(planned, judged, overlaps):
     """A problem of each applied site whose selections may share phones, without nesting, with a site that demands
-    another state now: no order of the two requests is safe."""
+    another state now: no order of the two requests is safe. A withheld site sends nothing, so it conflicts with none."""
     for number, entry in planned.items():
-        if entry['action'] not in _APPLIED:
+        if entry['action'] not in _APPLIED or number not in judged:
             continue
         site, own = judged[number]
         for other, pair in overlaps.get(number, ()):
+            if other not in judged or planned.get(other, {}).get('action') == 'withheld':
+                continue
             other_site, theirs = judged[other]
             if theirs['state'] != own['state']:
                 entry['problems'].append(
@@ -161,32 +173,71 @@ def plan(sites, state='auto', at=None, force=False, limit=None, defaults=None):
             'an empty list' if isinstance(sites, (list, tuple)) else type(sites).__name__))
     instant = parse_instant(at)
     read, nested_in, overlaps = _reading(sites, defaults)
+    read = list(read)
     chosen = set(id(entry) for entry in select(read, limit))
-    # Every valid site is judged, also outside the limit: a site nested in a limited one is applied with it.
-    judged = dict((number, (entry.site, status(entry.site, instant))) for number, entry in enumerate(read) if entry.site is not None)
+    chosen = set(number for number, entry in enumerate(read) if id(entry) in chosen)
+    # Every valid site is judged, also outside the limit: a site nested in a limited one is applied with it, and a held
+    # site binds every run.
+    judged = {}
+    for number, entry in enumerate(read):
+        if entry.site is None:
+            continue
+        try:
+            judged[number] = (entry.site, status(entry.site, instant))
+        except Exception as exc:  # pylint: disable=broad-except  # a value no check foresaw: this site's problem (I5)
+            read[number] = entry._replace(site=None, problem=unforeseen(entry.where, entry.name, exc))
+    found = covers(read, sites, defaults, judged, int(instant.timestamp()))
+    at_text = judged[next(iter(judged))][1]['at'] if judged else instant.isoformat(timespec='seconds')[:19] + 'Z'
     planned = {}
     for number, entry in enumerate(read):
         if entry.site is None:
             # Reported also outside the limit: every site is checked, and the run fails at the end naming it.
-            planned[number] = _invalid(entry, judged[next(iter(judged))][1]['at'] if judged else None)
+            planned[number] = _invalid(entry, at_text, next((cover for cover in found if cover.number == number), None),
+                                       number in chosen)
             continue
-        if id(entry) not in chosen:
+        if number not in chosen:
             continue
         planned[number] = dict(judged[number][1], requested=state, selections=[dict(item) for item in entry.site.selections],
                                nested_in=[], problems=[])
         planned[number]['action'], planned[number]['why'] = decide(judged[number][1], state, force)
     _include_nested(planned, judged, nested_in, state, force)
+    _withhold(planned, read, judged, found)
     _conflicts(planned, judged, overlaps)
     numbers = sorted(planned)
     applied = set(number for number in numbers if planned[number]['action'] in _APPLIED)
     for number in applied:
         planned[number]['nested_in'] = [planned[other]['name'] for other in sorted(nested_in.get(number, frozenset()) & applied)]
-    owned = tuple((number, filters) for number in numbers if planned[number]['action'] in _APPLIED for filters in read[number].site.filters)
+    filters = dict((cover.number, cover.filters) for cover in found if cover.lock)
+    filters.update((number, site.filters) for number, (site, dummy) in judged.items())
+    owned = tuple((number, selection) for number in numbers if planned[number]['action'] in _APPLIED for selection in filters[number])
     sequence = iter(_orders(owned))
     for number in numbers:
         entry = planned[number]
         entry['order'] = [next(sequence) for dummy in entry['selections']] if entry['action'] in _APPLIED else []
     return [planned[number] for number in numbers]
+
+
+def _withhold(planned, read, judged, found):
+    """I1: withhold every unlock that could reach phones a locked hold covers; the only exception is a broader unlock
+    whose held nested site the run locks right after it. A lock is never withheld: it notes the unlocked holds it
+    overrides."""
+    relocked = set(number for number, entry in planned.items()
+                   if entry['action'] == 'locked' and number in judged and (entry.get('hold') or {}).get('state') == 'locked')
+    unlocked_holds = [(site.name, site.filters, entry['reason']) for number, (site, entry) in judged.items()
+                      if (entry.get('hold') or {}).get('state') == 'unlocked']
+    for number, entry in planned.items():
+        if number not in judged:
+            continue
+        site = judged[number][0]
+        if entry['action'] == 'unlocked':
+            why = withheld(number, site.filters, found, relocked)
+            if why:
+                entry['action'], entry['why'] = 'withheld', why
+                entry['problems'].append(why)
+        elif entry['action'] == 'locked':
+            overridden = unlocked_holds_overridden(site.filters, [hold for hold in unlocked_holds if hold[0] != site.name])
+            if overridden:
+                entry['why'] += ' The lock overrides the unlocked hold of %s: locking is the safe side.' % ', '.join(overridden)
 
 
 def _reading(sites, defaults):

@@ -18,7 +18,7 @@ from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.imagicle.phonelock.plugins.module_utils.selection import FILTERS, selection_problems
 from ansible_collections.imagicle.phonelock.plugins.plugin_utils._calendar import WEEKDAYS, clock_text
-from ansible_collections.imagicle.phonelock.plugins.plugin_utils._holds import check_overlaps, parse_holds
+from ansible_collections.imagicle.phonelock.plugins.plugin_utils._holds import combine, parse_holds
 from ansible_collections.imagicle.phonelock.plugins.plugin_utils._holidays import parse_holidays
 from ansible_collections.imagicle.phonelock.plugins.plugin_utils._special_days import merge_special_days, parse_special_days
 from ansible_collections.imagicle.phonelock.plugins.plugin_utils._values import SiteError, is_list, is_mapping, show
@@ -146,6 +146,10 @@ def _parse_filters(item, where):
                             % (where, key, ' (did you mean %s?)' % suggestion if suggestion else '', _FILTERS_TEXT))
         elif option in normalised:
             problems.append('%s: %s and %s are the same filter; give it once' % (where, typed[option], key))
+        elif value is None:
+            # The phones module drops a null filter, which would widen the selection (every Roma phone, not Roma's Sales).
+            problems.append('%s.%s is null: a null filter would make the selection wider than written. Give it a value, or leave the '
+                            'key out' % (where, key))
         elif option == 'all_phones':
             try:
                 normalised[option] = boolean(value, strict=True)
@@ -175,6 +179,11 @@ def _parse_selections(value, prefix):
                             % (prefix, index, show(item)))
         filters.append(_parse_filters(item, '%s: selections[%d]' % (prefix, index)))
     return tuple(dict(item) for item in value), tuple(filters)
+
+
+def read_selections(value, prefix):
+    """The filters of a site's selections on their own (hold coverage reads them from a site that is not valid)."""
+    return _parse_selections(value, prefix)[1]
 
 
 def _check_keys(raw, allowed, prefix):
@@ -290,7 +299,7 @@ def parse_site(raw, defaults=None, where='site'):
     else:
         holidays = parse_holidays(given.get('holidays'), '%s: office_hours_defaults' % prefix)
     special = merge_special_days(given.get('special_days', []), parse_special_days(raw.get('special_days'), prefix, opens, closes))
-    holds = check_overlaps(list(given.get('holds', ())) + list(parse_holds(raw.get('holds'), prefix, name)), prefix)
+    holds = combine(list(given.get('holds', ())) + list(parse_holds(raw.get('holds'), prefix, name)))
     return Site(name=name, timezone=raw['timezone'], zone=zone, selections=selections,
                 weekly=dict(sorted(weekly.items())), closed=_merge_ranges(given.get('closed_dates', []) + closed), filters=filters,
                 holidays=holidays, special=special, holds=holds)

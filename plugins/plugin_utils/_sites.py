@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import namedtuple
 from dataclasses import replace
 
-from ansible_collections.imagicle.phonelock.plugins.plugin_utils._holds import check_overlaps
+from ansible_collections.imagicle.phonelock.plugins.plugin_utils._holds import combine
 from ansible_collections.imagicle.phonelock.plugins.plugin_utils._nesting import nests
 from ansible_collections.imagicle.phonelock.plugins.plugin_utils._site import Site, SiteError, is_list, is_mapping, parse_defaults, parse_site, show
 
@@ -44,6 +44,10 @@ def read_sites(sites, defaults=None):
             read.append(ReadSite(where, name, parse_site(raw, given, where), None))
         except SiteError as exc:
             read.append(ReadSite(where, name, None, str(exc)))
+        except Exception as exc:  # pylint: disable=broad-except
+            # No value of one site may stop the plan of the others: a value the checks above did not foresee is this
+            # site's problem too, in its coordinates.
+            read.append(ReadSite(where, name, None, unforeseen(where, name, exc)))
     by_name = {}
     for number, entry in enumerate(read):
         if entry.name is not None:
@@ -55,6 +59,12 @@ def read_sites(sites, defaults=None):
             problem = '%s (%s): the name is also used by %s; site names must be unique, ignoring case' % (entry.where, entry.name, others)
             read[number] = entry._replace(site=None, problem=problem if entry.problem is None else '%s | %s' % (entry.problem, problem))
     return _inherit_holds(read)
+
+
+def unforeseen(where, name, exc):
+    """The message for an error no check of the site foresaw: where it is, and the error, for a bug report."""
+    return '%s%s: this site could not be read (%s: %s); check its values, and report this message as a bug of imagicle.phonelock' % (
+        where, ' (%s)' % name if name else '', type(exc).__name__, exc)
 
 
 def _inherit_holds(read):
@@ -79,11 +89,7 @@ def _inherit_holds(read):
                                 'hold only part of this site: split it into a site with the nested selections and one with the others'
                                 % (entry.where, entry.site.name, outer.site.name, outer.site.name))
         if inherited and not problems:
-            try:
-                holds = check_overlaps(list(entry.site.holds) + inherited, '%s (%s)' % (entry.where, entry.site.name))
-                read[number] = entry._replace(site=replace(entry.site, holds=holds))
-            except SiteError as exc:
-                problems.append(str(exc))
+            read[number] = entry._replace(site=replace(entry.site, holds=combine(list(entry.site.holds) + inherited)))
         if problems:
             read[number] = entry._replace(site=None, problem=' | '.join(problems))
     return read

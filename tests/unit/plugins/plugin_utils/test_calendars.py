@@ -146,12 +146,13 @@ LOCK = {'state': 'locked', 'from': '2026-12-01T10:30:00+01:00', 'until': '2026-1
     ([dict(LOCK, until='2026-12-01T10:00:00+01:00')],
      'holds[0].until 2026-12-01T10:00:00+01:00 is not after holds[0].from 2026-12-01T10:30:00+01:00; a hold ends after it starts (leave '
      'until out for a hold with no end)'),
-    ([LOCK, dict(LOCK, state='unlocked', **{'from': '2026-12-02T09:00:00+01:00'})],
-     'holds[0] (locked from 2026-12-01T09:30Z until 2026-12-03T07:00Z) and holds[1] (unlocked from 2026-12-02T08:00Z until '
-     '2026-12-03T07:00Z) overlap; a site is held one way at a time: end one before the other starts'),
-    ([dict(LOCK, until=None), dict(LOCK, **{'from': '2027-01-01T00:00:00Z', 'until': None})],
-     'holds[0] (locked from 2026-12-01T09:30Z until ever) and holds[1] (locked from 2027-01-01T00:00Z until ever) overlap; a site is held '
-     'one way at a time: end one before the other starts'),
+    # Past the last instant Python can hold in UTC: an error of the site, not an OverflowError of the whole plan.
+    ([dict(LOCK, **{'from': '9999-12-31T23:00:00-14:00'})],
+     'holds[0].from 9999-12-31T23:00:00-14:00 is out of range: give an instant between 1970-01-02 and 8999-12-31 (leave from out '
+     'for a hold in force from now)'),
+    ([dict(LOCK, until='9999-12-31T23:59:00+00:00')],
+     'holds[0].until 9999-12-31T23:59:00+00:00 is out of range: give an instant between 1970-01-02 and 8999-12-31 (leave until out '
+     'for a hold with no end)'),
     ([dict(LOCK, **{'from': '2026-12-01T10:30:00'})],
      "holds[0].from '2026-12-01T10:30:00' has no UTC offset, so it is ambiguous across time zones; add an offset such as Z or +01:00"),
     ([dict(LOCK, **{'from': '2026-12-01T10:30:15+01:00'})],
@@ -197,11 +198,46 @@ def test_a_site_nested_in_a_held_site_is_held_with_it_and_a_partly_nested_one_is
     assert read[1].problem == (
         'office_hours_sites[1] (roma-desk): some of its selections nest in site roma, which has holds, and some do not; a hold of roma '
         'cannot hold only part of this site: split it into a site with the nested selections and one with the others')
-    # Its own hold overlapping the inherited one is refused, naming both.
-    clash = dict(desk, holds=[dict(LOCK, state='unlocked', reason='reception open')])
-    assert read_sites([roma(holds=[LOCK]), clash])[1].problem.startswith(
-        'office_hours_sites[1] (roma-desk): holds[0] (unlocked from 2026-12-01T09:30Z until 2026-12-03T07:00Z) and holds[0] of site roma '
-        '(locked from')
+
+
+# I2: holds combine, they never make a site invalid; at each instant a locked hold in force beats an unlocked one.
+UNLOCK = dict(LOCK, state='unlocked', reason='night inventory')
+
+
+def held_at(site, at, defaults=None):
+    entry = plan([site], 'auto', at, defaults=defaults)[0]
+    return entry['action'], (entry['hold'] or {}).get('where'), entry['problems']
+
+
+def test_an_inherited_locked_hold_beats_the_site_s_own_unlocked_hold():
+    desk = roma(name='roma-desk', selections=[{'custom_field1': 'roma', 'custom_field4': 'Reception'}],
+                holds=[dict(UNLOCK, **{'from': '2026-12-02T09:00:00+01:00', 'until': '2026-12-04T09:00:00+01:00'})])
+    entries = plan([roma(holds=[LOCK]), desk], 'auto', '2026-12-02T10:00:00+01:00')
+    assert [(entry['action'], entry['hold']['where'], entry['problems']) for entry in entries] == [
+        ('locked', 'holds[0]', []), ('locked', 'holds[0] of site roma', [])]
+    # Once the lock ends, the desk's own unlocked hold decides.
+    later = plan([roma(holds=[LOCK]), desk], 'auto', '2026-12-03T10:00:00+01:00')[1]
+    assert (later['action'], later['hold']['where']) == ('unlocked', 'holds[0]')
+
+
+def test_overlapping_holds_of_one_site_combine_and_locked_wins():
+    site = roma(holds=[LOCK, dict(UNLOCK, **{'from': '2026-12-02T09:00:00+01:00', 'until': '2026-12-04T08:00:00+01:00'})])
+    assert held_at(site, '2026-12-02T10:00:00+01:00') == ('locked', 'holds[0]', [])
+    assert held_at(site, '2026-12-03T10:00:00+01:00') == ('unlocked', 'holds[1]', [])
+    # Two open-ended locks: locked, from the first start on.
+    assert held_at(roma(holds=[dict(LOCK, until=None), dict(LOCK, **{'from': '2027-01-01T00:00:00Z', 'until': None})]),
+                   '2027-06-01T12:00:00+02:00')[:2] == ('locked', 'holds[0]')
+
+
+def test_a_company_wide_emergency_hold_locks_a_site_with_planned_holds_of_its_own():
+    # The site's own planned holds (an unlocked night inventory later, a locked one later still) no longer make it invalid.
+    site = roma(holds=[dict(UNLOCK, **{'from': '2026-12-10T18:00:00+01:00', 'until': '2026-12-11T08:00:00+01:00'}),
+                       dict(LOCK, **{'from': '2026-12-20T18:00:00+01:00', 'until': '2026-12-21T08:00:00+01:00'})])
+    emergency = {'holds': [{'state': 'locked', 'from': '2026-12-02T09:00:00+01:00', 'reason': 'toll fraud INC-4711'}]}
+    assert held_at(site, '2026-12-02T10:00:00+01:00', emergency) == ('locked', 'office_hours_defaults.holds[0]', [])
+    # During the planned unlocked hold, too: the emergency lock has no end.
+    assert held_at(site, '2026-12-10T20:00:00+01:00', emergency) == ('locked', 'office_hours_defaults.holds[0]', [])
+    assert held_at(site, '2026-12-10T20:00:00+01:00') == ('unlocked', 'holds[0]', [])
 
 
 def test_a_company_wide_hold_from_the_defaults_holds_every_site():
