@@ -31,8 +31,40 @@ def apply_selection(client, action, selection, check_mode, fail_on_no_match=Fals
 
     Never raises: whatever goes wrong becomes this selection's failure, so the other selections are still reported.
     A reply that says 0 phones matched gives the outcome a ``warning`` (or fails it, with ``fail_on_no_match``).
+    An unlock with ``keep_locked`` is followed at once by those locks, and undone when one of them fails (_keep_locked).
     """
-    outcome = _apply(client, action, selection, check_mode, fail_on_no_match)
+    outcome = _masked(client, _apply(client, action, selection, check_mode, fail_on_no_match))
+    if selection.get('keep_locked') and action == 'Unlock':
+        _keep_locked(client, selection, outcome, check_mode)
+    return outcome
+
+
+def _keep_locked(client, selection, outcome, check_mode):
+    """Fail closed around a held site nested in an unlocked one: lock each kept selection right after the unlock (also
+    after a failed unlock, which may have unlocked some phones); if one still fails, lock the whole selection again."""
+    outcome['relocked'] = False
+    if outcome['failed'] and 400 <= outcome.get('status', 0) < 500:
+        # The server refused the unlock (a wrong password, no permission): it unlocked nothing, so nothing to keep.
+        outcome['keep_locked'] = []
+        return
+    kept = [_masked(client, _apply(client, 'Lock', item, check_mode, False)) for item in selection['keep_locked']]
+    outcome['keep_locked'] = kept
+    failed = [item for item in kept if item['failed']]
+    if not failed or check_mode:
+        return
+    again = _masked(client, _apply(client, 'Lock', dict(selection, label=None), check_mode, False))
+    outcome['relocked'] = True
+    held = '; '.join('%s: %s' % (item['label'], item['msg']) if item.get('label') else item['msg'] for item in failed)
+    if again['failed']:
+        verdict = ('and locking this selection again failed too (%s): ITS PHONES MAY BE UNLOCKED, held ones included. Lock them '
+                   'by hand now' % again['msg'])
+    else:
+        verdict = 'so this selection was locked again (%s): its held phones stay locked, and so do the others' % again['request_url']
+    outcome.update(changed=True, failed=True, msg='PUT %s was sent, but a held selection inside it could not be locked again (%s), %s.'
+                   % (outcome['request_url'], held, verdict))
+
+
+def _masked(client, outcome):
     # A filter value may hold the password (a slip, or a probe): the URL carries it percent-encoded, which Ansible's own
     # masking of results does not recognise. Only the URL is masked: the messages' own words must stay readable (a
     # fragment of the password may well be a word such as 'password'), and the server's text in them is masked already.

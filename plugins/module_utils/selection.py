@@ -22,8 +22,12 @@ FILTER_ARGUMENT_SPEC = dict(
 FILTER_ARGUMENT_SPEC['all_phones'] = dict(type='bool', default=False)
 
 # A selection of the selections option: the filters, and a label that only names it in results, diffs and messages.
-# The label is never sent and never counts as a filter.
-SELECTION_ARGUMENT_SPEC = dict(FILTER_ARGUMENT_SPEC, label=dict(type='str'))
+# The label is never sent and never counts as a filter. keep_locked: narrower selections to lock right after this one is
+# unlocked (held phones inside it), with this one locked again if they cannot be.
+KEEP_LOCKED_ARGUMENT_SPEC = dict(((option, spec) for option, spec in FILTER_ARGUMENT_SPEC.items() if option != 'all_phones'),
+                                 label=dict(type='str'))
+SELECTION_ARGUMENT_SPEC = dict(FILTER_ARGUMENT_SPEC, label=dict(type='str'),
+                               keep_locked=dict(type='list', elements='dict', options=KEEP_LOCKED_ARGUMENT_SPEC))
 
 # UCX Suite runs on IIS, whose request filtering refuses query strings over 2048 bytes by default.
 MAX_QUERY_LENGTH = 2048
@@ -112,6 +116,33 @@ def null_filter_problems(args):
         if isinstance(selection, dict):
             problems += ['selections[%d].%s is null: %s' % (index, key, advice)
                          for key, value in selection.items() if key in names and value is None]
+            for inner, kept in enumerate(selection.get('keep_locked') or []):
+                if isinstance(kept, dict):
+                    problems += ['selections[%d].keep_locked[%d].%s is null: %s' % (index, inner, key, advice)
+                                 for key, value in kept.items() if key in names and value is None]
+    return problems
+
+
+def keep_locked_problems(selection, state, where):
+    """Messages for a selection's keep_locked (empty when there is none, or it may be sent): each one is checked like a
+    selection and must refine the selection, so that it locks only phones the unlock reached."""
+    kept = selection.get('keep_locked')
+    if kept is None:
+        return []
+    if state != 'unlocked':
+        return ['%skeep_locked is only for state: unlocked (it locks held phones again right after their selection is unlocked).' % where]
+    problems = []
+    outer = dict((option, value.casefold()) for option, dummy, value in _given(selection) if isinstance(value, str))
+    for index, item in enumerate(kept):
+        name = '%skeep_locked[%d]: ' % (where, index)
+        found = selection_problems(item, name)
+        if found:
+            problems += found
+            continue
+        inner = dict((option, value.casefold()) for option, dummy, value in _given(item))
+        if not (outer.items() < inner.items()):
+            problems.append('%sit must refine its selection (have all of its filters, with the same values, and more), so that it '
+                            'locks only phones the unlock reached; it has %s.' % (name, ', '.join(sorted(inner)) or 'no filter'))
     return problems
 
 

@@ -188,6 +188,66 @@ options:
           - Must be a string. An empty or blank label, or one with a control character or a line break, is refused.
         type: str
         version_added: 1.1.0
+      keep_locked:
+        description:
+          - Narrower selections inside this one whose phones must stay locked (a site held locked inside a site being
+            unlocked). Only with O(state=unlocked).
+          - Right after this selection's unlock (also when it failed: its phones' state is then unknown), each is locked,
+            one after the other, with the usual retries. If one still fails, this selection is locked again, so that the
+            held phones end locked, and the selection fails naming both; RV(results[].keep_locked) and
+            RV(results[].relocked) say what happened.
+          - Each takes the filter keys of a selection (not O(selections[].all_phones)) and must refine this selection:
+            all of its filters, with the same values (ignoring case), and more.
+        type: list
+        elements: dict
+        version_added: 1.2.0
+        suboptions:
+          department:
+            description: Filter on the department.
+            type: raw
+          custom_field1:
+            description: Filter on custom field 1 (C(customField1)).
+            type: raw
+            aliases: [customField1]
+          custom_field2:
+            description: Filter on custom field 2 (C(customField2)).
+            type: raw
+            aliases: [customField2]
+          custom_field3:
+            description: Filter on custom field 3 (C(customField3)).
+            type: raw
+            aliases: [customField3]
+          custom_field4:
+            description: Filter on custom field 4 (C(customField4)).
+            type: raw
+            aliases: [customField4]
+          custom_field5:
+            description: Filter on custom field 5 (C(customField5)).
+            type: raw
+            aliases: [customField5]
+          custom_field6:
+            description: Filter on custom field 6 (C(customField6)).
+            type: raw
+            aliases: [customField6]
+          custom_field7:
+            description: Filter on custom field 7 (C(customField7)).
+            type: raw
+            aliases: [customField7]
+          custom_field8:
+            description: Filter on custom field 8 (C(customField8)).
+            type: raw
+            aliases: [customField8]
+          custom_field9:
+            description: Filter on custom field 9 (C(customField9)).
+            type: raw
+            aliases: [customField9]
+          custom_field10:
+            description: Filter on custom field 10 (C(customField10)).
+            type: raw
+            aliases: [customField10]
+          label:
+            description: A name for the kept selection (the held site), for the messages only; never sent.
+            type: str
   concurrency:
     description:
       - How many requests of O(selections) may be in flight at the same time, at most. The module never sends more at once,
@@ -352,6 +412,21 @@ results:
       returned: always
       type: bool
       sample: false
+    keep_locked:
+      description:
+        - For a selection with O(selections[].keep_locked), the outcome of each lock sent right after its unlock, in order
+          (each with C(filters), C(request_url), C(failed), C(msg) when it failed, C(status), C(attempts) and the counts).
+      returned: when the selection has keep_locked and a request was sent
+      type: list
+      elements: dict
+      version_added: 1.2.0
+    relocked:
+      description:
+        - V(true) when a lock of O(selections[].keep_locked) failed and this selection was locked again, so that the held
+          phones end locked; the selection then fails, and C(msg) says whether the lock again succeeded.
+      returned: when the selection has keep_locked and a request was sent
+      type: bool
+      version_added: 1.2.0
     status:
       description: The HTTP status code of the server's last answer, when there was one.
       returned: when a request was sent and answered
@@ -429,6 +504,7 @@ from ansible_collections.imagicle.phonelock.plugins.module_utils.diff import lab
 from ansible_collections.imagicle.phonelock.plugins.module_utils.selection import (
     FILTER_ARGUMENT_SPEC,
     SELECTION_ARGUMENT_SPEC,
+    keep_locked_problems,
     selection_name,
     selection_problems,
 )
@@ -470,6 +546,7 @@ def main():
     else:
         for index, selection in enumerate(selections):
             problems += selection_problems(selection, 'selections[%d]: ' % index)
+            problems += keep_locked_problems(selection, params['state'], 'selections[%d].' % index)
     if problems:
         module.fail_json(msg=' '.join(problems), problems=problems)
 

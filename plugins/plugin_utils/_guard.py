@@ -93,23 +93,28 @@ def reach(unlock, covered):
 
 
 def withheld(number, filters, found, relocked):
-    """Why the unlock requests of site ``number`` (its selections' filters) must not be sent, or None. ``relocked`` is the
-    set of site numbers this run locks right after a broader unlock (valid, applied, nested in it)."""
+    """(why, kept) for the unlock selections of site ``number`` (their filters): why they must not be sent, or None; and
+    kept, the held selections inside them to lock right after each, as (selection index, covering site number, index of
+    its selection). ``relocked`` is the set of valid, held sites this run locks after a broader unlock."""
+    kept = []
     for cover in found:
         if cover.number == number:
             continue
         if cover.filters is None:
             return ('withheld: site %s is %s; its selections cannot be read, so no unlock can be known to miss its phones. '
-                    'Fix site %s, or end its hold, then run again.' % (cover.name, cover.why, cover.name))
-        for mine in filters:
-            for theirs in cover.filters:
+                    'Fix site %s, or end its hold, then run again.' % (cover.name, cover.why, cover.name)), []
+        for index, mine in enumerate(filters):
+            for inner, theirs in enumerate(cover.filters):
                 how = reach(mine, theirs)
-                if how is None or (how == 'contains' and cover.number in relocked):
+                if how is None:
+                    continue
+                if how == 'contains' and cover.number in relocked:
+                    kept.append((index, cover.number, inner))
                     continue
                 return ('withheld: its selection %s could unlock phones of site %s (selection %s), which is %s. A hold wins: '
                         'to unlock these phones, end the hold, or give the sites selections that differ in one filter value.'
-                        % (describe(mine), cover.name, describe(theirs), cover.why))
-    return None
+                        % (describe(mine), cover.name, describe(theirs), cover.why)), []
+    return None, kept
 
 
 def unlocked_holds_overridden(filters, holds_in_force):

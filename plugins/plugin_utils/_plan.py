@@ -230,10 +230,14 @@ def _withhold(planned, read, judged, found):
             continue
         site = judged[number][0]
         if entry['action'] == 'unlocked':
-            why = withheld(number, site.filters, found, relocked)
+            why, kept = withheld(number, site.filters, found, relocked)
             if why:
                 entry['action'], entry['why'] = 'withheld', why
                 entry['problems'].append(why)
+            for index, other, inner in kept:
+                # I3: the held site's lock follows this unlock at once, and the unlock is undone if that lock fails.
+                held = dict(judged[other][0].selections[inner], label=judged[other][0].name)
+                entry['selections'][index].setdefault('keep_locked', []).append(held)
         elif entry['action'] == 'locked':
             overridden = unlocked_holds_overridden(site.filters, [hold for hold in unlocked_holds if hold[0] != site.name])
             if overridden:

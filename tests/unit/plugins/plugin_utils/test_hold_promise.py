@@ -115,3 +115,20 @@ def test_one_site_s_bad_values_never_stop_the_plan_of_the_others():
     entries = by_name(plan([far, site('napoli', {'custom_field1': 'Napoli'})], 'auto', AT))
     assert entries['far']['action'] == 'invalid'
     assert entries['napoli']['action'] == 'unlocked'
+
+
+def test_a_held_site_nested_in_an_unlocking_one_is_locked_right_after_its_unlock():
+    # Before: Unlock customField1=Milano went out with the other unlocks and the held lock only in a later task; when that
+    # lock failed, the held phones stayed unlocked. Now the unlock carries it (the module locks it next, or undoes the unlock).
+    held = site('milano-sales', {'custom_field1': 'Milano', 'department': 'Sales'}, holds=[EMERGENCY])
+    entries = by_name(plan([site('milano', {'custom_field1': 'Milano'}), held, site('roma', {'custom_field1': 'Roma'})], 'auto', AT))
+    assert entries['milano']['action'] == 'unlocked'
+    assert entries['milano']['selections'] == [
+        {'custom_field1': 'Milano', 'keep_locked': [{'custom_field1': 'Milano', 'department': 'Sales', 'label': 'milano-sales'}]}]
+    assert entries['roma']['selections'] == [{'custom_field1': 'Roma'}]
+    # The held site is still locked in its own, later request too, which reports it.
+    assert sent(entries.values())[-1] == ('locked', {'custom_field1': 'Milano', 'department': 'Sales'})
+    # An ordinary nested site keeps today's order and reporting: nothing is attached.
+    desk = site('milano-desk', {'custom_field1': 'Milano', 'custom_field4': 'Reception'}, days=['sat'])
+    assert by_name(plan([site('milano', {'custom_field1': 'Milano'}), desk], 'auto', AT))['milano']['selections'] == [
+        {'custom_field1': 'Milano'}]
