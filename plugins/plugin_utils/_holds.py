@@ -21,7 +21,7 @@ from collections import namedtuple
 from datetime import datetime, timezone
 
 from ansible_collections.imagicle.phonelock.plugins.plugin_utils._instant import InstantError, parse_instant
-from ansible_collections.imagicle.phonelock.plugins.plugin_utils._values import SiteError, is_list, is_mapping, show
+from ansible_collections.imagicle.phonelock.plugins.plugin_utils._values import SiteError, check_text, is_list, is_mapping, show
 
 HOLD_KEYS = ('state', 'from', 'until', 'reason')
 _EXAMPLE = '{state: locked, from: "2026-12-01T10:30:00+01:00", until: "2026-12-03T08:00:00+01:00", reason: "toll fraud INC-4711"}'
@@ -83,6 +83,7 @@ def parse_holds(value, prefix, owner, key='holds'):
         if start is not None and end is not None and end <= start:
             raise SiteError('%s: %s.until %s is not after %s.from %s; a hold ends after it starts (leave until out for a hold with no end)'
                             % (prefix, where, item['until'], where, item['from']))
+        check_text(reason, prefix, where + '.reason')
         holds.append(Hold(start, end, item['state'], reason.strip(), where, owner))
     return combine(holds)
 

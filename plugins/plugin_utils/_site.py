@@ -213,8 +213,10 @@ def parse_defaults(defaults):
         if defaults.get(key) is not None:
             parsed[key] = _parse_clock(defaults[key], 'office_hours_defaults', key)
     parsed['closed_dates'] = _parse_closed_dates(defaults.get('closed_dates') or [], 'office_hours_defaults')
-    if defaults.get('holidays') is not None:
-        parsed['holidays'] = defaults['holidays']  # checked with each site that keeps them: a site may say holidays: null
+    if defaults.get('holidays') is not None and defaults.get('holidays') is not False:
+        # Checked with each site that keeps them: a site may say holidays: false. In the defaults, false is the same as
+        # leaving the key out (no company-wide holidays), as on a site.
+        parsed['holidays'] = defaults['holidays']
     parsed['special_days'] = parse_special_days(defaults.get('special_days'), 'office_hours_defaults', parsed.get('opens', time(8)),
                                                 parsed.get('closes', time(18)))
     # A company-wide hold (every site locked during an incident) is every site's hold.

@@ -14,7 +14,7 @@ from __future__ import annotations
 import bisect
 from datetime import date
 
-from ansible_collections.imagicle.phonelock.plugins.plugin_utils._values import SiteError, is_list, is_mapping, parse_clock, parse_date, show
+from ansible_collections.imagicle.phonelock.plugins.plugin_utils._values import SiteError, check_text, is_list, is_mapping, parse_clock, parse_date, show
 
 SPECIAL_KEYS = ('date', 'opens', 'closes', 'reason')
 _EXAMPLE = '{date: "2026-12-24", closes: "13:00", reason: Christmas Eve}'
@@ -65,6 +65,8 @@ def parse_special_days(value, prefix, opens, closes, key='special_days'):
         reason = item.get('reason')
         if reason is not None and (not isinstance(reason, str) or not reason.strip()):
             raise SiteError('%s: %s.reason must be a non-empty string such as Christmas Eve, not %s' % (prefix, where, show(reason)))
+        if reason is not None:
+            check_text(reason, prefix, where + '.reason')
         days.append((first, last, day_opens, day_closes, reason.strip() if reason else 'special day', where))
     days.sort()
     for before, after in zip(days, days[1:]):

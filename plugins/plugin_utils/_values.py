@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date, datetime, time
 
 _CLOCK = re.compile(r'([01][0-9]|2[0-3]):([0-5][0-9])\Z')
@@ -52,3 +53,19 @@ def parse_date(value, prefix, key):
         except ValueError:
             pass
     raise SiteError('%s: %s: %s is not a date (YYYY-MM-DD) or a range (YYYY-MM-DD..YYYY-MM-DD)' % (prefix, key, show(value)))
+
+
+# Control, format, line and paragraph separator characters: a reason is one line of text for summaries, terminals and
+# the .ics file, where an ESC sequence would reach the terminal and a VT or U+2028 makes strict RFC 5545 readers refuse
+# the whole file.
+_UNPRINTABLE = ('Cc', 'Cf', 'Cs', 'Zl', 'Zp')
+
+
+def check_text(value, prefix, key):
+    """SiteError when a text value holds a character that is not printable on one line, naming it."""
+    bad = next((char for char in value if unicodedata.category(char) in _UNPRINTABLE), None)
+    if bad is not None:
+        raise SiteError('%s: %s contains the control or line-break character U+%04X (%s); it is shown in run summaries, terminals '
+                        'and the .ics file: write it on one line of printable text'
+                        % (prefix, key, ord(bad), unicodedata.name(bad, 'unnamed')))
+    return value

@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from ansible_collections.imagicle.phonelock.plugins.plugin_utils._plan import plan, requests
 
 AT = '2026-12-02T10:00:00+01:00'  # a Wednesday: every office below is open
@@ -132,3 +134,24 @@ def test_a_held_site_nested_in_an_unlocking_one_is_locked_right_after_its_unlock
     desk = site('milano-desk', {'custom_field1': 'Milano', 'custom_field4': 'Reception'}, days=['sat'])
     assert by_name(plan([site('milano', {'custom_field1': 'Milano'}), desk], 'auto', AT))['milano']['selections'] == [
         {'custom_field1': 'Milano'}]
+
+
+def test_holidays_false_in_the_defaults_means_none():
+    # Before: refused, although a site accepts it.
+    entries = plan([site('roma', {'custom_field1': 'Roma'})], 'auto', AT, defaults={'holidays': False})
+    assert (entries[0]['action'], entries[0]['problems']) == ('unlocked', [])
+
+
+@pytest.mark.parametrize('char, name', [('\x0b', 'U+000B (unnamed)'), ('\x0c', 'U+000C (unnamed)'), ('\x00', 'U+0000 (unnamed)'),
+                                        ('\x1b', 'U+001B (unnamed)'), ('\u2028', 'U+2028 (LINE SEPARATOR)'), ('\x85', 'U+0085 (unnamed)'),
+                                        ('\u200e', 'U+200E (LEFT-TO-RIGHT MARK)')])
+def test_a_reason_with_a_control_character_is_refused_naming_it(char, name):
+    # Before: it reached the .ics raw (strict RFC 5545 readers refused the whole file) and the terminal (an ESC sequence).
+    hold = dict(EMERGENCY, reason='toll fraud%s[2J' % char)
+    entries = by_name(plan([site('roma', {'custom_field1': 'Roma'}, holds=[hold]), site('napoli', {'custom_field1': 'Napoli'})], 'auto', AT))
+    assert entries['roma']['problems'] == [
+        'office_hours_sites[0] (roma): holds[0].reason contains the control or line-break character %s; it is shown in run summaries, '
+        'terminals and the .ics file: write it on one line of printable text' % name]
+    special = {'date': '2026-12-24', 'closes': '13:00', 'reason': 'Christmas%sEve' % char}
+    entries = by_name(plan([site('roma', {'custom_field1': 'Roma'}, special_days=[special])], 'auto', AT))
+    assert entries['roma']['problems'][0].startswith('office_hours_sites[0] (roma): special_days[0].reason contains the control')
