@@ -197,7 +197,7 @@ from ansible.module_utils.common.text.converters import to_text
 
 from ansible_collections.imagicle.phonelock.plugins.plugin_utils._calendar import WEEKDAYS
 from ansible_collections.imagicle.phonelock.plugins.plugin_utils._schedules import (
-    HORIZON_DAYS, NAME_PREFIX, dated_transitions, group_by_time, horizon_days, parse_start, scheduled_transitions)
+    HORIZON_DAYS, NAME_PREFIX, dated_transitions, group_by_time, horizon_days, horizon_last_day, parse_start, scheduled_transitions)
 from ansible_collections.imagicle.phonelock.plugins.plugin_utils._site import SiteError
 from ansible_collections.imagicle.phonelock.plugins.plugin_utils._sites import parse_sites
 
@@ -247,13 +247,7 @@ def _horizon(site, start, horizon_start, days):
     """(first date, last date) of the dated parts: from horizon_start (today in the site's zone), never before start, for
     ``days`` days and before the same date a year later, so that each yearly part has one occurrence after DTSTART."""
     first = max(start, horizon_start or datetime.now(site.zone).date())
-    if first.year >= 9999:
-        return first, date.max - timedelta(days=7)
-    try:
-        anniversary = first.replace(year=first.year + 1)
-    except ValueError:  # 29 February
-        anniversary = date(first.year + 1, 3, 1)
-    return first, min(first + timedelta(days=days), anniversary) - timedelta(days=1)
+    return first, horizon_last_day(first, days)
 
 
 def office_hours_rrules(sites, start=None, defaults=None, limit=None, horizon_start=None, horizon=HORIZON_DAYS):

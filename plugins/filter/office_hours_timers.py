@@ -22,8 +22,11 @@ description:
   - Closed dates and public holidays add nothing. The weekly timers fire on every office day, and the role's run on a
     closed day or a holiday finds the office closed and leaves the phones locked.
   - A transition that the weekly values miss (a special day's other hours or opening, a hold's start or end) within
-    O(horizon) days from O(horizon_start) gets a dated value of its own, C(YYYY-MM-DD HH:MM:SS ZONE), after the weekly
-    ones, in the C(-lock) or C(-unlock) timer of the state it sets. Rerun the role's C(timers) entry point at least once
+    O(horizon) days from O(horizon_start), and before the same date a year later (the days the AWX schedules of the
+    C(imagicle.phonelock.office_hours_rrules) filter cover), gets a dated value of its own, C(YYYY-MM-DD HH:MM:SS ZONE),
+    after the weekly ones, in the C(-lock) or C(-unlock) timer of the state it sets. A transition at a wall-clock time
+    that occurs twice that day (the hour repeated when clocks go back) is written as its UTC instant,
+    C(YYYY-MM-DD HH:MM:SS UTC), since systemd reads a repeated local time as its first occurrence. Rerun the role's C(timers) entry point at least once
     within the horizon (and after every change of the calendar) so that the dated values stay ahead. Each run writes
     exactly the current set.
   - Every site is validated, also those that O(limit) leaves out, as the C(imagicle.phonelock.office_hours_plan) filter
@@ -49,7 +52,8 @@ options:
     version_added: 1.1.0
   horizon:
     description:
-      - How many days from O(horizon_start) get dated values for the transitions that the weekly values miss.
+      - How many days from O(horizon_start) get dated values for the transitions that the weekly values miss, at most up
+        to the day before the same date a year later.
       - V(0) gives none.
     type: int
     default: 366
@@ -127,13 +131,14 @@ _value:
 '''
 
 import re
-from datetime import date, datetime
+from datetime import datetime, timezone
 
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.text.converters import to_text
 
 from ansible_collections.imagicle.phonelock.plugins.plugin_utils._schedules import (
-    HORIZON_DAYS, NAME_PREFIX, dated_transitions, group_by_time, horizon_days, parse_start, scheduled_transitions)
+    HORIZON_DAYS, NAME_PREFIX, dated_transitions, group_by_time, horizon_days, horizon_last_day, is_repeated, parse_start,
+    scheduled_transitions)
 from ansible_collections.imagicle.phonelock.plugins.plugin_utils._site import SiteError
 from ansible_collections.imagicle.phonelock.plugins.plugin_utils._sites import parse_sites
 
@@ -175,11 +180,14 @@ def on_calendar(times, timezone):
 
 
 def dated_values(site, state, first_day, days):
-    """The dated OnCalendar values of the transitions to ``state`` that the weekly values miss."""
+    """The dated OnCalendar values of the transitions to ``state`` that the weekly values miss, over the same days as the
+    AWX schedules' dated parts. A wall-clock time that occurs twice that day (clocks going back) is written as its UTC
+    instant: systemd reads a repeated local time as its first occurrence, which may be an hour early."""
     if not days:
         return []
-    return [local.strftime('%Y-%m-%d %H:%M:%S ') + site.timezone
-            for local, to in dated_transitions(site, first_day, date.fromordinal(first_day.toordinal() + days - 1)) if to == state]
+    return [(local.astimezone(timezone.utc).strftime('%Y-%m-%d %H:%M:%S UTC') if is_repeated(local)
+             else local.strftime('%Y-%m-%d %H:%M:%S ') + site.timezone)
+            for local, to in dated_transitions(site, first_day, horizon_last_day(first_day, days)) if to == state]
 
 
 def office_hours_timers(sites, defaults=None, prefix=DEFAULT_PREFIX, limit=None, horizon_start=None, horizon=HORIZON_DAYS):

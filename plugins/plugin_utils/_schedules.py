@@ -64,6 +64,23 @@ def dated_transitions(site, first_day, last_day):
     return dated
 
 
+def horizon_last_day(first, days):
+    """The last local date of a horizon of ``days`` days from ``first``, and before the same date a year later: the AWX
+    schedules' yearly parts need that (each must have one occurrence), and the timers cover the same days."""
+    if first.year >= 9999:
+        return date.max - timedelta(days=7)
+    try:
+        anniversary = first.replace(year=first.year + 1)
+    except ValueError:  # 29 February
+        anniversary = date(first.year + 1, 3, 1)
+    return min(first + timedelta(days=days), anniversary) - timedelta(days=1)
+
+
+def is_repeated(local):
+    """Whether an aware local datetime's wall-clock time occurs twice that day (the hour repeated when clocks go back)."""
+    return local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset()
+
+
 def horizon_days(value, name):
     """The horizon option: a whole number of days, 0 (no dated transitions) to 3660."""
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 3660:

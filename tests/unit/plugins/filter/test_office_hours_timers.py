@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from datetime import datetime, timezone as _timezone
 
 import pytest
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.imagicle.phonelock.plugins.filter.office_hours_rrules import office_hours_rrules
 from ansible_collections.imagicle.phonelock.plugins.filter.office_hours_timers import FilterModule, office_hours_timers
+
+timezone_utc = _timezone.utc
 
 MILANO = {
     'name': 'milano',
@@ -242,3 +246,59 @@ def test_names_are_unique_ignoring_case_as_in_the_plan():
 def test_limit_is_read_as_the_plan_reads_it(limit):
     assert [timer['unit'] for timer in office_hours_timers([site('a'), site('b')], limit=limit)] == [
         'imagicle-phonelock-b-lock', 'imagicle-phonelock-b-unlock']
+
+
+# I7 of the role's README: a dated transition at a wall-clock time that occurs twice (clocks going back) fires at its
+# instant, not an hour early at the first occurrence, and the timers cover the days the AWX schedules cover.
+REPEATED = [
+    # A night inventory (held unlocked) that ends at the second 02:30 of 2027-10-31 in Rome (CET, +01:00): the lock is at
+    # 01:30 UTC, not at 00:30 (the first 02:30).
+    ('Europe/Rome', {'from': '2027-10-30T20:00:00+02:00', 'until': '2027-10-31T02:30:00+01:00'}, 'until', 'locked', '2027-10-31 01:30:00 UTC'),
+    # One that starts at the second 01:30 of 2027-11-07 in New York (EST, -05:00).
+    ('America/New_York', {'from': '2027-11-07T01:30:00-05:00', 'until': '2027-11-07T04:00:00-05:00'}, 'from', 'unlocked',
+     '2027-11-07 06:30:00 UTC'),
+]
+
+
+def held_timers(timezone, hold):
+    held = site(timezone=timezone, days=['mon', 'tue', 'wed', 'thu', 'fri'], holds=[dict(hold, state='unlocked', reason='inventory')])
+    return dict((timer['state'], timer['on_calendar']) for timer in office_hours_timers([held], horizon_start='2027-10-01'))
+
+
+@pytest.mark.parametrize('timezone, hold, end, state, value', REPEATED)
+def test_a_transition_in_a_repeated_hour_is_written_as_its_utc_instant(timezone, hold, end, state, value):
+    timers = held_timers(timezone, hold)
+    assert value in timers[state]
+    # The other end is not in a repeated hour: it stays local.
+    other = timers['unlocked' if state == 'locked' else 'locked']
+    assert [item for item in other if item[0].isdigit()] and all('UTC' not in item for item in other)
+
+
+@pytest.mark.skipif(shutil.which('systemd-analyze') is None, reason='systemd-analyze is not installed')
+@pytest.mark.parametrize('timezone, hold, end, state, value', REPEATED)
+def test_systemd_fires_a_repeated_hour_value_at_the_hold_s_instant(timezone, hold, end, state, value):
+    run = subprocess.run(['systemd-analyze', 'calendar', value], capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stderr
+    expected = datetime.fromisoformat(hold[end]).astimezone(timezone_utc).strftime('%a %Y-%m-%d %H:%M:%S UTC')
+    assert 'Next elapse: %s' % expected in run.stdout
+    # What the local value would have given: the first occurrence, an hour early.
+    local = datetime.fromisoformat(hold[end]).strftime('%Y-%m-%d %H:%M:%S ') + timezone
+    early = subprocess.run(['systemd-analyze', 'calendar', local], capture_output=True, text=True, check=False)
+    assert 'Next elapse: %s' % expected not in early.stdout
+
+
+def test_the_timers_cover_the_days_the_awx_schedules_cover():
+    # A night inventory (held unlocked) that ends on 2027-12-01, the same date a year after the horizon's first day: both
+    # leave its end to the next run; its start, on the first day, is in both.
+    def both(until):
+        held = site(days=['sat'], holds=[{'state': 'unlocked', 'from': '2026-12-01T10:00:00+01:00', 'until': until, 'reason': 'inventory'}])
+        timers = dict((timer['state'], timer['on_calendar']) for timer in office_hours_timers([held], horizon_start='2026-12-01'))
+        rrules = dict((item['state'], item['rrule']) for item in office_hours_rrules([held], '2026-12-01', horizon_start='2026-12-01'))
+        return timers, rrules
+    timers, rrules = both('2027-12-01T11:00:00+01:00')
+    assert '2026-12-01 10:00:00 Europe/Rome' in timers['unlocked'] and 'BYMONTH=12;BYMONTHDAY=1;BYHOUR=10' in rrules['unlocked']
+    assert not any(value.startswith('2027-12-01') for value in timers['locked'])
+    assert 'UNTIL=20271201' not in rrules['locked']
+    # The day before the anniversary is in both.
+    timers, rrules = both('2027-11-30T11:00:00+01:00')
+    assert '2027-11-30 11:00:00 Europe/Rome' in timers['locked'] and 'UNTIL=20271130T100000Z' in rrules['locked']
