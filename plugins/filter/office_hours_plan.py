@@ -31,9 +31,9 @@ description:
     would skip it; C(order) puts its requests after the broader site's. Selections of two sites that may share phones
     without nesting, when the sites demand different states now, are reported in C(problems) of the applied ones.
   - Holds are a promise (the role's README lists the invariants). An unlock that could reach phones covered by a
-    locked hold in force (of any site, valid or not, inside O(limit) or not) is not sent: the site's action is
+    locked hold in force (of any site, valid or not, inside O(limit) or not) is not sent. The site's action is then
     V(withheld), C(why) names the hold, its reason and the held site, and C(problems) fails the run. The one exception
-    is a broader site's unlock whose held nested site the run locks after it: that unlock's selection then carries the
+    is a broader site's unlock whose held nested site the run locks after it; that unlock's selection then carries the
     held selections in C(keep_locked), so that M(imagicle.phonelock.phones) locks them right after the unlock and locks
     the broader selection again if that fails. A site that is not valid but whose selections and locked hold can be
     read is still locked (action V(locked), its problem in C(problems)).

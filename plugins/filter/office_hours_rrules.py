@@ -190,7 +190,7 @@ _value:
           type: str
 '''
 
-from datetime import date, datetime, timedelta, timezone as _timezone
+from datetime import datetime, timedelta, timezone as _timezone
 
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.text.converters import to_text

@@ -192,12 +192,12 @@ options:
         description:
           - Narrower selections inside this one whose phones must stay locked (a site held locked inside a site being
             unlocked). Only with O(state=unlocked).
-          - Right after this selection's unlock (also when it failed: its phones' state is then unknown), each is locked,
-            one after the other, with the usual retries. If one still fails, this selection is locked again, so that the
-            held phones end locked, and the selection fails naming both; RV(results[].keep_locked) and
+          - Right after this selection's unlock (also when it failed, since its phones' state is then unknown), each is
+            locked, one after the other, with the usual retries. If one still fails, this selection is locked again, so
+            that the held phones end locked, and the selection fails naming both; RV(results[].keep_locked) and
             RV(results[].relocked) say what happened.
-          - Each takes the filter keys of a selection (not O(selections[].all_phones)) and must refine this selection:
-            all of its filters, with the same values (ignoring case), and more.
+          - Each takes the filter keys of a selection (not O(selections[].all_phones)) and must refine this selection,
+            with all of its filters, the same values (ignoring case), and more.
         type: list
         elements: dict
         version_added: 1.2.0

@@ -32,8 +32,8 @@ def test_the_held_lock_is_the_next_request_after_the_unlock(http, run):
     http.reply(200, {'matched': 1, 'changed': 0}, url=API + 'Unlock?customField1=Roma')
     code, result, dummy = run(dict(state='unlocked', concurrency=1, selections=[MILANO, dict(custom_field1='Roma')]))
     assert code == 0
-    assert [request['url'] for request in http.sent] == [API + 'Unlock?customField1=Milano', API + 'Lock?department=Sales&customField1=Milano',
-                                                      API + 'Unlock?customField1=Roma']
+    assert [request['url'] for request in http.sent] == [
+        API + 'Unlock?customField1=Milano', API + 'Lock?department=Sales&customField1=Milano', API + 'Unlock?customField1=Roma']
     first = result['results'][0]
     assert (first['failed'], first['relocked'], [item['phones_changed'] for item in first['keep_locked']]) == (False, False, [2])
 
@@ -44,8 +44,8 @@ def test_a_held_lock_that_fails_undoes_the_unlock(http, run):
     http.reply(200, {'matched': 5, 'changed': 5}, url=API + 'Lock?customField1=Milano')
     code, result, dummy = run(dict(state='unlocked', selections=[MILANO]))
     assert code == 1
-    assert [request['url'] for request in http.sent] == [API + 'Unlock?customField1=Milano', API + 'Lock?department=Sales&customField1=Milano',
-                                                      API + 'Lock?customField1=Milano']
+    assert [request['url'] for request in http.sent] == [
+        API + 'Unlock?customField1=Milano', API + 'Lock?department=Sales&customField1=Milano', API + 'Lock?customField1=Milano']
     first = result['results'][0]
     assert first['failed'] is True and first['relocked'] is True
     assert first['msg'].startswith('PUT %sUnlock?customField1=Milano was sent, but a held selection inside it could not be locked again '
