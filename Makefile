@@ -439,7 +439,7 @@ reliability: install
 	$(TOOLS_PY) tests/reliability/run.py $(RELIABILITY_ARGS)
 
 reliability-ci: install
-	$(TOOLS_PY) tests/reliability/run.py --load-runs 6
+	$(TOOLS_PY) tests/reliability/run.py --load-runs 6 --holds-examples 6
 
 # --- AWX / Automation Controller: a job run as AWX runs it, the execution environment ----------------------------
 # awx_setup.yml against the fake AWX controller: create, rerun, prune dropped/renamed sites, rerun (tests/awx/awx_setup_test.py)
@@ -511,9 +511,9 @@ prepare: venvs $(DOCSITE_VENV)/.stamp $(IMPORTER)/.stamp get-pip install $(AWX_P
 # its copy of the collection). Each step's output is in .build/steps/STEP.log; the end prints every step's time.
 TEST_WORKERS ?= 2
 TEST_FIRST := locks build prepare
-TEST_STEPS := $(addprefix molecule-,timers two_servers) reliability-ci systemd integration-221@copy221 integration-216@copy216 \
-	sanity-216@copy216 sanity-221@copy221 awx $(addprefix molecule-,office_hours office_hours_calendar office_hours_nested) \
-	docs-site units-216@copy216 units-221@copy221 lint demo release-checks simulate docs standin-tests
+TEST_STEPS := reliability-ci awx systemd molecule-timers integration-221@copy221 integration-216@copy216 sanity-216@copy216 \
+	sanity-221@copy221 simulate release-checks $(addprefix molecule-,office_hours_nested two_servers office_hours office_hours_calendar) \
+	units-216@copy216 units-221@copy221 lint demo docs-site docs standin-tests
 # Every molecule scenario is a step of make test (a new scenario must be added above).
 ifneq ($(sort $(MOLECULE_SCENARIOS)),$(sort $(patsubst molecule-%,%,$(filter molecule-%,$(TEST_STEPS)))))
 $(error TEST_STEPS does not list every molecule scenario: $(MOLECULE_SCENARIOS))

@@ -120,11 +120,24 @@ def apply_selections(client, action, selections, check_mode, concurrency, fail_o
 
     Each selection gets exactly what apply_selection gives it (its own retries, its own outcome), so one failure
     never stops the others. The client must allow ``concurrency`` simultaneous calls (PhoneLockClient's connections).
+    An unlock with ``keep_locked`` goes first, alone: nothing else is in flight between it and its held locks.
     """
-    workers = min(concurrency, len(selections))
+    def apply(selection):
+        return apply_selection(client, action, selection, check_mode, fail_on_no_match)
+
+    outcomes = [None] * len(selections)
+    guarded = [index for index, selection in enumerate(selections) if action == 'Unlock' and selection.get('keep_locked')]
+    for index in guarded:
+        outcomes[index] = apply(selections[index])
+    rest = [index for index in range(len(selections)) if index not in guarded]
+    workers = min(concurrency, len(rest))
     if check_mode or workers <= 1:
         # Nothing to overlap: no thread at all.
-        return [apply_selection(client, action, selection, check_mode, fail_on_no_match) for selection in selections]
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        # map() hands the selections out in order and yields the outcomes in that order, whatever finishes first.
-        return list(pool.map(lambda selection: apply_selection(client, action, selection, check_mode, fail_on_no_match), selections))
+        done = [apply(selections[index]) for index in rest]
+    else:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            # map() hands the selections out in order and yields the outcomes in that order, whatever finishes first.
+            done = list(pool.map(lambda index: apply(selections[index]), rest))
+    for index, outcome in zip(rest, done):
+        outcomes[index] = outcome
+    return outcomes

@@ -17,7 +17,7 @@ import time
 
 import common
 
-SUITES = ("bad_input", "faults", "hostile", "sites", "load")
+SUITES = ("bad_input", "faults", "hostile", "sites", "holds", "load")
 
 
 def run_suite(name, args):
@@ -35,7 +35,7 @@ def run_suite(name, args):
 
 def rows(figures):
     """The table rows: (check, what was measured, what must hold, whether it held)."""
-    bad, faults, hostile, sites, load = (figures.get(name) or {} for name in SUITES)
+    bad, faults, hostile, sites, holds, load = (figures.get(name) or {} for name in SUITES)
     secrets = sum(suite.get("secrets_found", 0) for suite in (bad, faults, hostile))
     sources = sum(suite.get("secret_sources_scanned", 0) for suite in (bad, faults, hostile))
     return [
@@ -53,6 +53,11 @@ def rows(figures):
          f"{sites.get('site_cases_valid', '?')} valid, {sites.get('site_cases_other', '?')} other; end to end "
          f"{sites.get('site_end_to_end_held', '?')} of {sites.get('site_end_to_end_runs', '?')} held", "0 other, all held",
          bool(sites) and sites.get("site_cases_other") == 0 and sites.get("site_end_to_end_held") == sites.get("site_end_to_end_runs")),
+        ("Holds (generated site lists, I1-I6)",
+         f"{holds.get('site_lists', '?')} site lists ({holds.get('site_lists_fixed', '?')} fixed, the rest from hypothesis), "
+         f"{holds.get('runs', '?')} runs, {holds.get('faults_injected', '?')} faults injected: {holds.get('violations', '?')} invariant "
+         f"violations ({', '.join(f'{name} {count}' for name, count in (holds.get('violations_by_invariant') or {}).items() if count) or 'none'})",
+         "0 violations", bool(holds) and holds.get("violations") == 0),
         ("Faults",
          f"{faults.get('faults_tried', '?')} tried: {faults.get('survived', '?')} survived, "
          f"{faults.get('clean_failures', '?')} clean failures, {faults.get('false_successes', '?')} false successes",
@@ -95,11 +100,12 @@ def table(figures):
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--load-runs", type=int, default=20, help="concurrent ansible-playbook runs in the load test")
+    parser.add_argument("--holds-examples", type=int, default=40, help="generated site lists in the holds suite (default 40)")
     parser.add_argument("--suites", nargs="+", choices=SUITES, default=list(SUITES))
     options = parser.parse_args()
     figures, failed = {}, []
     for name in options.suites:
-        args = ["--runs", str(options.load_runs)] if name == "load" else []
+        args = {"load": ["--runs", str(options.load_runs)], "holds": ["--examples", str(options.holds_examples)]}.get(name, [])
         figures[name], code = run_suite(name, args)
         if code or figures[name] is None:
             failed.append(name)

@@ -88,3 +88,19 @@ def test_keep_locked_is_checked_before_any_request(http, run, state, keep, messa
     assert code == 1
     assert result['msg'] == message
     assert http.sent == []
+
+
+def test_nothing_else_is_in_flight_between_a_guarded_unlock_and_its_held_lock(http, run):
+    # With concurrency 4 the other unlocks could land between the two; the guarded one goes first, alone.
+    http.reply(200, {'matched': 5, 'changed': 5}, url=API + 'Unlock?customField1=Milano', delay=0.05)
+    http.reply(200, {'matched': 2, 'changed': 2}, url=API + 'Lock?department=Sales&customField1=Milano', delay=0.05)
+    for field in ('Roma', 'Napoli', 'Torino'):
+        http.reply(200, {'matched': 1, 'changed': 1}, url=API + 'Unlock?customField1=' + field)
+    others = [dict(custom_field1=field) for field in ('Roma', 'Napoli', 'Torino')]
+    code, result, dummy = run(dict(state='unlocked', concurrency=4, selections=others[:1] + [MILANO] + others[1:]))
+    assert code == 0
+    sent = [request['url'] for request in http.sent]
+    assert sent[:2] == [API + 'Unlock?customField1=Milano', API + 'Lock?department=Sales&customField1=Milano']
+    assert sorted(sent[2:]) == sorted(API + 'Unlock?customField1=' + field for field in ('Roma', 'Napoli', 'Torino'))
+    assert [entry['filters'] for entry in result['results']] == [
+        {'customField1': 'Roma'}, {'customField1': 'Milano'}, {'customField1': 'Napoli'}, {'customField1': 'Torino'}]
