@@ -511,8 +511,8 @@ prepare: venvs $(DOCSITE_VENV)/.stamp $(IMPORTER)/.stamp get-pip install $(AWX_P
 # its copy of the collection). Each step's output is in .build/steps/STEP.log; the end prints every step's time.
 TEST_WORKERS ?= 2
 TEST_FIRST := locks build prepare
-TEST_STEPS := reliability-ci awx systemd molecule-timers integration-221@copy221 integration-216@copy216 sanity-216@copy216 \
-	sanity-221@copy221 simulate release-checks $(addprefix molecule-,office_hours_nested two_servers office_hours office_hours_calendar) \
+TEST_STEPS := reliability-ci awx systemd molecule-timers molecule-office_hours_nested integration-221@copy221 integration-216@copy216 \
+	sanity-216@copy216 sanity-221@copy221 simulate release-checks $(addprefix molecule-,two_servers office_hours office_hours_calendar) \
 	units-216@copy216 units-221@copy221 lint demo docs-site docs standin-tests
 # Every molecule scenario is a step of make test (a new scenario must be added above).
 ifneq ($(sort $(MOLECULE_SCENARIOS)),$(sort $(patsubst molecule-%,%,$(filter molecule-%,$(TEST_STEPS)))))
