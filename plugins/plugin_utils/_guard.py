@@ -25,7 +25,7 @@ from datetime import datetime, timezone
 from ansible_collections.imagicle.phonelock.plugins.plugin_utils._holds import hold_at, parse_holds
 from ansible_collections.imagicle.phonelock.plugins.plugin_utils._nesting import describe, nests
 from ansible_collections.imagicle.phonelock.plugins.plugin_utils._site import parse_defaults, read_selections
-from ansible_collections.imagicle.phonelock.plugins.plugin_utils._values import SiteError, is_mapping
+from ansible_collections.imagicle.phonelock.plugins.plugin_utils._values import is_mapping
 
 # number: the site's position in office_hours_sites; name: its name (or position) for messages; filters: its selections'
 # filters, or None for every phone; why: 'held locked until ...: reason (holds[0])' for the summary; lock: the selections
@@ -58,14 +58,15 @@ def _salvage(number, entry, raw, defaults, ts):
     """What a site that is not valid still covers (I4), or None."""
     name = entry.name or entry.where
     raw_holds = raw.get('holds') if is_mapping(raw) else None
+    # Whatever cannot be read, for any reason, is read as the safe side: holds as held locked, selections as every phone.
     try:
         own = parse_holds(raw_holds, entry.where, name)
-    except SiteError:
+    except Exception:  # pylint: disable=broad-except
         own = None
     try:
         selections = raw.get('selections') if is_mapping(raw) else None
         filters = read_selections(selections, entry.where)
-    except SiteError:
+    except Exception:  # pylint: disable=broad-except
         filters = None
     if own is None:
         why = 'not valid, and its holds cannot be read (%s), so it is treated as held locked' % entry.problem
