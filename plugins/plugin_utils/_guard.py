@@ -20,9 +20,8 @@ says: for every site, valid or not, in the run's limit or not (I1, I4 of the rol
 from __future__ import annotations
 
 from collections import namedtuple
-from datetime import datetime, timezone
 
-from ansible_collections.imagicle.phonelock.plugins.plugin_utils._holds import hold_at, parse_holds
+from ansible_collections.imagicle.phonelock.plugins.plugin_utils._holds import hold_at, instant_text, parse_holds
 from ansible_collections.imagicle.phonelock.plugins.plugin_utils._nesting import describe, nests
 from ansible_collections.imagicle.phonelock.plugins.plugin_utils._site import parse_defaults, read_selections
 from ansible_collections.imagicle.phonelock.plugins.plugin_utils._values import is_mapping
@@ -34,7 +33,7 @@ Cover = namedtuple('Cover', 'number name filters why lock')
 
 
 def _hold_text(hold, name):
-    until = 'with no end' if hold.end is None else 'until %sZ' % datetime.fromtimestamp(hold.end, timezone.utc).isoformat()[:16]
+    until = 'with no end' if hold.end is None else 'until %s' % instant_text(hold.end)
     return 'held locked %s: %s (%s%s)' % (until, hold.reason, hold.where, '' if hold.owner in (None, name) else ' of site %s' % hold.owner)
 
 
@@ -44,7 +43,8 @@ def covers(read, raw_sites, defaults, judged, ts):
     found = []
     for number, entry in enumerate(read):
         if entry.site is not None:
-            hold = judged[number][1].get('hold') if number in judged else None
+            # Every valid site is judged (plan() made the one whose judging failed invalid).
+            hold = judged[number][1].get('hold')
             if hold and hold['state'] == 'locked':
                 found.append(Cover(number, entry.site.name, entry.site.filters, judged[number][1]['reason'], None))
             continue
@@ -119,8 +119,8 @@ def withheld(number, filters, found, relocked):
 
 
 def unlocked_holds_overridden(filters, holds_in_force):
-    """The unlocked holds in force (name, status entry) whose phones a lock of these filters reaches: the lock is sent
-    (locking is the safe side), and the summary says which holds it overrode."""
+    """The names and reasons of the sites held unlocked now, ``holds_in_force`` as (name, filters, reason), whose phones a
+    lock of these filters reaches: the lock is sent (locking is the safe side), and the summary says which it overrode."""
     names = []
     for name, site_filters, reason in holds_in_force:
         if any(reach(mine, theirs) in ('same', 'inside', 'overlap') for mine in filters for theirs in site_filters):

@@ -53,8 +53,9 @@ def _instant(value, prefix, key):
     return int(instant.timestamp())
 
 
-def _text(ts):
-    return 'ever' if ts is None else datetime.fromtimestamp(ts, timezone.utc).isoformat()[:16] + 'Z'
+def instant_text(ts):
+    """A hold's instant (epoch seconds) for messages, in UTC to the minute: 2026-12-09T06:00Z."""
+    return datetime.fromtimestamp(ts, timezone.utc).isoformat()[:16] + 'Z'
 
 
 def parse_holds(value, prefix, owner, key='holds'):

@@ -201,7 +201,7 @@ def plan(sites, state='auto', at=None, force=False, limit=None, defaults=None):
                                nested_in=[], problems=[])
         planned[number]['action'], planned[number]['why'] = decide(judged[number][1], state, force)
     _include_nested(planned, judged, nested_in, state, force)
-    _withhold(planned, read, judged, found)
+    _withhold(planned, judged, found)
     _conflicts(planned, judged, overlaps)
     numbers = sorted(planned)
     applied = set(number for number in numbers if planned[number]['action'] in _APPLIED)
@@ -217,7 +217,7 @@ def plan(sites, state='auto', at=None, force=False, limit=None, defaults=None):
     return [planned[number] for number in numbers]
 
 
-def _withhold(planned, read, judged, found):
+def _withhold(planned, judged, found):
     """I1: withhold every unlock that could reach phones a locked hold covers; the only exception is a broader unlock
     whose held nested site the run locks right after it. A lock is never withheld: it notes the unlocked holds it
     overrides."""
