@@ -15,7 +15,9 @@ description:
   - Turns the sites of the C(imagicle.phonelock.office_hours) role into iCalendar text (RFC 5545) that Outlook, Google
     Calendar or a shared calendar can import, for facility and security staff.
   - One event per locked period of each site that overlaps the window from O(at) for O(days) days (clipped to it), with
-    the site's time zone as C(TZID) of C(DTSTART) and C(DTEND) and a C(VTIMEZONE) for each zone. The event's summary is
+    the site's time zone as C(TZID) of C(DTSTART) and C(DTEND) and a C(VTIMEZONE) for each zone. A start or end at the
+    second occurrence of a local time repeated when clocks go back is written in UTC (C(20271031T013000Z)), since RFC 5545
+    reads a C(TZID) time that occurs twice as its first occurrence. The event's summary is
     C(Phones locked - SITE) (written with a colon), its description the reason at the period's start (a closing, a public holiday, a hold).
   - Public holidays, special days and holds are in it, as the role's runs apply them.
   - Written by the C(icalendar) Python package (pip install "icalendar>=6.1,<8"), needed only for this filter.

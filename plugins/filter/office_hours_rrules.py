@@ -34,14 +34,22 @@ description:
     C(RDATE), which AWX refuses). A site with such parts gets C(DTSTART) at the first of its times on or after
     O(horizon_start), and C(BYHOUR) and C(BYMINUTE) in every part. A site without any keeps the rrule it had.
     Rerun C(imagicle.phonelock.awx_setup) within the horizon, and after every change of the calendar, to keep them ahead.
-  - Daylight-saving time. A time in the repeated hour of an autumn change runs once, at its first occurrence, as the
+  - A dated transition at the second occurrence of a wall-clock time repeated when clocks go back (a hold that ends at
+    C(2027-10-31T02:30:00+01:00) in C(Europe/Rome)) cannot be a part of the site's rrule. python-dateutil, which AWX
+    uses to read it, expands every local time of a C(TZID) rule at its first occurrence, an hour early. Such a transition
+    gets a one-off schedule of its own, C(imagicle-phonelock-SITE-lock-at-YYYYMMDDTHHMMSSZ), whose rrule is its UTC
+    instant, C(DTSTART:YYYYMMDDTHHMMSSZ RRULE:FREQ=DAILY;INTERVAL=1;COUNT=1). It comes after its site's weekly
+    schedules, and C(imagicle.phonelock.awx_setup) removes it once a later run no longer returns it.
+  - Daylight-saving time. A weekly time in the repeated hour of an autumn change runs once, at its first occurrence, as the
     role's calendar has it. A time in the hour skipped by a spring change (C(02:30) on the spring Sunday of
-    C(Europe/Rome)) does not exist on that one day. python-dateutil reads it with the offset before the change
-    (C(03:30) on the new clock), and AWX skips that run, because it never schedules a nonexistent local time.
-    The role's calendar makes that transition happen when the clock jumps (C(03:00)). A weekly rule cannot add that one
-    run without C(RDATE), which AWX refuses, so that day the site's phones change state at its next transition,
-    or at the next run of C(imagicle.phonelock.reconcile) when one is scheduled. Only times in the skipped hour are
-    affected (between C(02:00) and C(03:00) in most zones), only on that one day a year.
+    C(Europe/Rome)) does not exist on that one day. python-dateutil expands it to an instant an hour (on
+    C(Australia/Lord_Howe) half an hour) off, which can be the instant of the other schedule, and AWX skips it, because
+    it never schedules a nonexistent local time. The role's calendar makes that transition happen when the clock jumps
+    (C(03:00)), and within the horizon that instant gets a dated part of its own, so AWX launches it then. With
+    O(horizon=0) that day the site's phones change state at its next transition, or at the next run of
+    C(imagicle.phonelock.reconcile) when one is scheduled.
+  - No instant launches both the lock and the unlock schedule of a site, as AWX launches them (tested across the
+    spring changes of C(Australia/Lord_Howe) and C(America/Santiago)).
   - Every site is validated, also those that O(limit) leaves out, as the C(imagicle.phonelock.office_hours_plan) filter
     reads them (site names unique ignoring case). Any problem fails the filter, with one message that names every
     problem in the user's coordinates, the site's position and name first (C(office_hours_sites[3]) and C(milano)), so the
@@ -130,7 +138,7 @@ RETURN = r'''
 _value:
   description:
     - Two schedules for each site (a site has at least one office day), sites in their given order, for each site
-      the C(lock) schedule first.
+      the C(lock) schedule first, then the site's one-off schedules (see the description), in time order.
   type: list
   elements: dict
   contains:
@@ -162,8 +170,17 @@ _value:
         - A schedule name, C(imagicle-phonelock-SITE-lock) or C(imagicle-phonelock-SITE-unlock), the same as the
           systemd timers of the role. It depends on the site and the transition only, so changed office hours update
           the schedule of that name.
+        - A one-off schedule's name adds its UTC instant, C(imagicle-phonelock-SITE-lock-at-20271031T013000Z).
       type: str
       sample: imagicle-phonelock-milano-lock
+    at:
+      description:
+        - The instant of a one-off schedule, in ISO 8601 with the site's UTC offset at that instant.
+        - Weekly schedules do not have it.
+      type: str
+      returned: for a one-off schedule only
+      sample: "2027-10-31T02:30:00+01:00"
+      version_added: 1.2.0
     description:
       description: A one-line description for the schedule.
       type: str
@@ -200,6 +217,7 @@ from ansible_collections.imagicle.phonelock.plugins.plugin_utils._schedules impo
     HORIZON_DAYS, NAME_PREFIX, dated_transitions, group_by_time, horizon_days, horizon_last_day, parse_start, scheduled_transitions)
 from ansible_collections.imagicle.phonelock.plugins.plugin_utils._site import SiteError
 from ansible_collections.imagicle.phonelock.plugins.plugin_utils._sites import parse_sites
+from ansible_collections.imagicle.phonelock.plugins.plugin_utils._zones import is_second_occurrence
 
 RRULE_WEEKDAYS = ('MO', 'TU', 'WE', 'TH', 'FR', 'SA', 'SU')
 _START_TEXT = 'the local date the schedules start on, YYYY-MM-DD (for example 2026-11-30)'
@@ -243,6 +261,24 @@ def rrule(timezone, groups, start, dated=()):
     return ' '.join(parts)
 
 
+def once(site, state, transition, playbook, local):
+    """The one-off schedule of a dated transition that no TZID rule can express: the RRULE runs once, at the UTC instant."""
+    stamp = local.astimezone(_timezone.utc).strftime('%Y%m%dT%H%M%SZ')
+    return dict(
+        site=site.name,
+        transition=transition,
+        state=state,
+        playbook=playbook,
+        timezone=site.timezone,
+        name='%s-%s-%s-at-%s' % (NAME_PREFIX, site.name, transition, stamp),
+        at=local.isoformat(),
+        description='%s the phones of site %s at %s (the second %s of that day)'
+                    % ('Lock' if state == 'locked' else 'Unlock', site.name, local.isoformat(), local.strftime('%H:%M')),
+        rrule='DTSTART:%s RRULE:FREQ=DAILY;INTERVAL=1;COUNT=1' % stamp,
+        times=[],
+    )
+
+
 def _horizon(site, start, horizon_start, days):
     """(first date, last date) of the dated parts: from horizon_start (today in the site's zone), never before start, for
     ``days`` days and before the same date a year later, so that each yearly part has one occurrence after DTSTART."""
@@ -265,13 +301,14 @@ def office_hours_rrules(sites, start=None, defaults=None, limit=None, horizon_st
 
     schedules = []
     for site in selected:
-        dated = []
+        dated, seconds = [], []
         if days:
             first, last = _horizon(site, first_day, from_day, days)
             dated = dated_transitions(site, first, last)
         for state, transition, playbook, description, times in scheduled_transitions(site):
             groups = group_by_time(times)
-            mine = [local for local, to in dated if to == state]
+            mine = [local for local, to in dated if to == state and not is_second_occurrence(local)]
+            seconds.extend((local, state, transition, playbook) for local, to in dated if to == state and is_second_occurrence(local))
             schedules.append(dict(
                 site=site.name,
                 transition=transition,
@@ -283,6 +320,8 @@ def office_hours_rrules(sites, start=None, defaults=None, limit=None, horizon_st
                 rrule=rrule(site.timezone, groups, first if mine else first_day, mine),
                 times=[dict(days=[WEEKDAYS[day] for day in days], time=at.strftime('%H:%M')) for at, days in groups],
             ))
+        schedules.extend(once(site, state, transition, playbook, local) for local, state, transition, playbook
+                         in sorted(seconds, key=lambda item: item[0].timestamp()))
     return schedules
 
 

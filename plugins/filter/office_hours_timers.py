@@ -137,10 +137,11 @@ from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.text.converters import to_text
 
 from ansible_collections.imagicle.phonelock.plugins.plugin_utils._schedules import (
-    HORIZON_DAYS, NAME_PREFIX, dated_transitions, group_by_time, horizon_days, horizon_last_day, is_repeated, parse_start,
+    HORIZON_DAYS, NAME_PREFIX, dated_transitions, group_by_time, horizon_days, horizon_last_day, parse_start,
     scheduled_transitions)
 from ansible_collections.imagicle.phonelock.plugins.plugin_utils._site import SiteError
 from ansible_collections.imagicle.phonelock.plugins.plugin_utils._sites import parse_sites
+from ansible_collections.imagicle.phonelock.plugins.plugin_utils._zones import is_repeated
 
 DEFAULT_PREFIX = NAME_PREFIX
 # Unit name characters that need no escaping, the same rule as a site name.

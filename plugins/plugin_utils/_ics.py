@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta, timezone
 
 from ansible_collections.imagicle.phonelock.plugins.plugin_utils._calendar import status, transitions
+from ansible_collections.imagicle.phonelock.plugins.plugin_utils._zones import is_second_occurrence
 
 try:
     import icalendar
@@ -78,6 +79,13 @@ def closed_day(site, day):
     return ['%s %s' % (entry['local_label'][:14], entry['reason'])]
 
 
+def _when(instant, zone):
+    """DTSTART or DTEND: local time with the site's TZID, or UTC at the second occurrence of a repeated local time,
+    which RFC 5545 reads as the first occurrence."""
+    local = instant.astimezone(zone)
+    return instant.astimezone(timezone.utc) if is_second_occurrence(local) else local
+
+
 def ics(sites, start, end):
     """The iCalendar text of the locked periods of ``sites`` in [start, end): one VEVENT per period, DTSTART and DTEND
     with the site's TZID, a VTIMEZONE for each zone. Deterministic: the same sites and window give the same text."""
@@ -93,8 +101,8 @@ def ics(sites, start, end):
             event.add('dtstamp', stamp)
             event.add('summary', 'Phones locked: %s' % site.name)
             event.add('description', reason)
-            event.add('dtstart', first.astimezone(site.zone))
-            event.add('dtend', last.astimezone(site.zone))
+            event.add('dtstart', _when(first, site.zone))
+            event.add('dtend', _when(last, site.zone))
             event.add('categories', ['Phone Lock'])
             calendar.add_component(event)
     calendar.add_missing_timezones(first_date=(start - timedelta(days=366)).date(), last_date=(end + timedelta(days=366)).date())

@@ -76,11 +76,6 @@ def horizon_last_day(first, days):
     return min(first + timedelta(days=days), anniversary) - timedelta(days=1)
 
 
-def is_repeated(local):
-    """Whether an aware local datetime's wall-clock time occurs twice that day (the hour repeated when clocks go back)."""
-    return local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset()
-
-
 def horizon_days(value, name):
     """The horizon option: a whole number of days, 0 (no dated transitions) to 3660."""
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 3660:

@@ -109,3 +109,14 @@ def parse_zone(value):
     nearest = _nearest(value)
     hint = '; did you mean %s?' % ' or '.join(nearest) if nearest else ' (%s)' % _EXAMPLE
     raise ZoneError('timezone %r is not an IANA time zone name%s' % (value, hint)) from None
+
+
+def is_repeated(local):
+    """Whether an aware local datetime's wall-clock time occurs twice that day (the hour repeated when clocks go back)."""
+    return local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset()
+
+
+def is_second_occurrence(local):
+    """Whether an aware local datetime is the second occurrence of a repeated wall-clock time: a rule in local time
+    (systemd's OnCalendar, an rrule with a TZID as python-dateutil reads it) fires at the first one, an hour early."""
+    return bool(local.fold) and is_repeated(local)

@@ -17,6 +17,8 @@ Uses the ansible-playbook next to this Python. The runs, each checked against th
    template, an unmarked template under the prefix) is kept, and the output names each removal;
 5. the same again: changed=0, "Nothing to remove";
 6. limited to one site: nothing removed, and it says why.
+Then two servers (two_servers), and a hold ending at the second 02:30 of an autumn change (one_off): its one-off
+schedule at the UTC instant, kept by a rerun, removed once the hold is gone.
 The fake runs with 4 objects a page, so every list the playbook reads spans several pages. Exit code 1 on a failure.
 """
 
@@ -27,7 +29,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import date, datetime, time as datetime_time, timedelta, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import yaml
 
@@ -282,6 +286,7 @@ def main():  # pylint: disable=too-many-locals,too-many-statements
         finally:
             controller.stop()
     two_servers(sites, defaults)
+    one_off(sites, defaults)
     print("%d checks failed" % len(FAILURES) if FAILURES else "all checks passed")
     return 1 if FAILURES else 0
 
@@ -391,6 +396,67 @@ def two_servers(sites, defaults):  # pylint: disable=too-many-locals
                       "imagicle-phonelock-%s-%s" % (site, kind) for site in SERVERS["ucx-emea"] for kind in ("lock", "unlock")),
                   "only ucx-emea's credential (and password), templates and schedules are left")
             check(all(PASSWORD not in text for text in OUTPUTS), "no password is in any run's output")
+        finally:
+            controller.stop()
+
+
+def second_half_past_two():
+    """The second 02:30 of the next autumn change in Europe/Rome (last Sunday of October) at least a week from now and
+    within the schedules' horizon (a year): the instant, as the role's calendar writes it (+01:00)."""
+    today = datetime.now(ZoneInfo("Europe/Rome")).date()
+    for year in (today.year, today.year + 1):
+        day = date(year, 10, 31) - timedelta(days=(date(year, 10, 31).weekday() + 1) % 7)
+        if today + timedelta(days=7) <= day <= today + timedelta(days=330):
+            return datetime.combine(day, datetime_time(2, 30), timezone(timedelta(hours=1)))
+    return None
+
+
+def one_off(sites, defaults):
+    """I7 of the role's README: a hold ending at the second 02:30 of an autumn change gets a one-off schedule at its UTC
+    instant (a TZID rrule would run at the first 02:30), which a later run removes once the hold is gone."""
+    instant = second_half_past_two()
+    if instant is None:  # within a week of the change, or too far: the horizon does not reach it
+        print("one-off schedules: no autumn change in Rome between 7 and 330 days from now, skipped")
+        return
+    controller = FakeController(page_size=4)
+    organization = controller.add("organizations", name="Default")
+    controller.add("inventories", name="Phone Lock", organization=organization)
+    controller.add_project("Phone Lock", organization, PLAYBOOKS)
+    url = controller.serve()
+    stamp = instant.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    name = "imagicle-phonelock-night-lock-at-" + stamp
+    hold = {"state": "unlocked", "reason": "inventory night", "from": (instant - timedelta(hours=8)).isoformat(),
+            "until": instant.isoformat()}
+    night = {"name": "night", "timezone": "Europe/Rome", "selections": [{"department": "Inventory"}], "holds": [hold]}
+    milano = [site for site in sites if site["name"] == "milano"]
+    with tempfile.TemporaryDirectory(prefix="awx-setup-once-") as work:
+        work = Path(work)
+        inventory = work / "inventory"
+        write_inventory(inventory, milano + [night], defaults)
+        (inventory / "awx.yml").write_text(yaml.safe_dump({
+            "phonelock_awx_project": "Phone Lock", "phonelock_awx_inventory": "Phone Lock",
+            "phonelock_awx_url": "https://ucx.example.com", "phonelock_awx_username": "api-phonelock",
+            "phonelock_awx_password": PASSWORD}), encoding="utf-8")
+        env = job_env(controller, url, work)
+        try:
+            if not check_first_run("one-off run 1 (a hold ends at the second 02:30)", inventory, env):
+                return
+            schedule = controller.named("schedules").get(name, {})
+            check(schedule.get("rrule") == "DTSTART:%s RRULE:FREQ=DAILY;INTERVAL=1;COUNT=1" % stamp
+                  and schedule.get("extra_data") == {"office_hours_limit": ["night"]}
+                  and templates_of(controller, organization)["Phone Lock: nightly lock"]["id"] == schedule.get("unified_job_template"),
+                  "%s: the nightly lock, once, at the UTC instant of %s" % (name, instant.isoformat()))
+            check("BYHOUR=2;BYMINUTE=30" not in controller.named("schedules")["imagicle-phonelock-night-lock"]["rrule"],
+                  "the site's own lock schedule has no part at the first 02:30")
+            check_rerun("one-off run 2 (rerun)", controller, controller.snapshot(), inventory, env)
+
+            write_inventory(inventory, milano + [dict(night, holds=[])], defaults)
+            rc, output, changed, seconds = run(inventory, env)
+            print("one-off run 3 (the hold is gone): rc %d, changed=%s, %.1f s" % (rc, changed, seconds))
+            check(rc == 0 and removal_lines(output) == ["Removed schedule '%s' of job template 'Phone Lock: nightly lock'" % name]
+                  and sorted(controller.named("schedules")) == sorted(
+                      "imagicle-phonelock-%s-%s" % (site, kind) for site in ("milano", "night") for kind in ("lock", "unlock")),
+                  "the one-off schedule is removed with the hold, and named in the output; the weekly ones stay")
         finally:
             controller.stop()
 

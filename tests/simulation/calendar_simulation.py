@@ -68,7 +68,9 @@ CALENDAR_SITES = [
     {'name': 'nyc', 'timezone': 'America/New_York', 'selections': [{'custom_field1': 'NYC-HQ'}],
      'holidays': {'country': 'US', 'subdivision': 'NY', 'categories': ['public']},
      # a night inventory over the spring change (8 March 2026): unlocked while the office is closed
-     'holds': [{'state': 'unlocked', 'from': '2026-03-07T20:00:00-05:00', 'until': '2026-03-08T06:00:00-04:00', 'reason': 'inventory'}],
+     'holds': [{'state': 'unlocked', 'from': '2026-03-07T20:00:00-05:00', 'until': '2026-03-08T06:00:00-04:00', 'reason': 'inventory'},
+               # and one over the autumn change (1 November 2026) that ends at the second 01:30 (a one-off AWX schedule)
+               {'state': 'unlocked', 'from': '2026-10-31T20:00:00-04:00', 'until': '2026-11-01T01:30:00-05:00', 'reason': 'inventory'}],
      'special_days': [{'date': '2026-11-27', 'opens': '08:00', 'closes': '12:00', 'reason': 'day after Thanksgiving'}]},
     {'name': 'sydney-nsw', 'timezone': 'Australia/Sydney', 'selections': [{'custom_field1': 'SYD'}],
      'holidays': 'AU-NSW', 'opens': '08:30', 'closes': '17:30',
@@ -331,9 +333,11 @@ def _check_schedulers(site, raws, defaults, sites, changes, counts, problems):
             timer_fires[timer['state']] = [(instant, bool(_DATED.match(value))) for value in timer['on_calendar']
                                            for instant in timer_firings(value, run_day, last_day)]
         for item in rrules:
-            weekly = ' '.join(part for part in item['rrule'].split(' ') if 'FREQ=YEARLY' not in part)
-            plain = set(rrule_firings(weekly, first, last))
-            rrule_fires[item['state']] = [(instant, instant not in plain) for instant in rrule_firings(item['rrule'], first, last)]
+            # A one-off schedule (a transition at the second occurrence of a repeated time) is dated as a whole.
+            weekly = '' if 'at' in item else ' '.join(part for part in item['rrule'].split(' ') if 'FREQ=YEARLY' not in part)
+            plain = set(rrule_firings(weekly, first, last)) if weekly else set()
+            rrule_fires.setdefault(item['state'], []).extend(
+                (instant, instant not in plain) for instant in rrule_firings(item['rrule'], first, last))
         for name, firings in (('timers', timer_fires), ('rrules', rrule_fires)):
             hit, missed, extra, idle = count_hits(changes, firings, low, high, first_minute)
             counts['flips'] += hit + missed
@@ -360,6 +364,12 @@ def _locked_periods(state, first_minute):
     return periods
 
 
+def _is_second(local):
+    """Whether the wall-clock time of an aware local datetime (from astimezone, which sets fold) occurred earlier that
+    day too."""
+    return local.fold == 1 and local.replace(fold=0).utcoffset() != local.utcoffset()
+
+
 def _check_ics(raws, defaults, expected, counts, problems):
     """The .ics of the window, parsed back with icalendar: per site, its events' (DTSTART, DTEND) must be the oracle's
     locked periods, with the site's zone as TZID."""
@@ -370,8 +380,12 @@ def _check_ics(raws, defaults, expected, counts, problems):
     for event in parsed.walk('VEVENT'):
         name = str(event['SUMMARY'])[len('Phones locked: '):]
         begin, end = event['DTSTART'], event['DTEND']
-        if begin.params.get('TZID') != zones[name] or end.params.get('TZID') != zones[name]:
-            problems.append('.ics: an event of %s has TZID %s, not %s' % (name, begin.params.get('TZID'), zones[name]))
+        for value in (begin, end):
+            # UTC only at the second occurrence of a repeated local time (RFC 5545 reads a TZID one as the first).
+            utc = value.dt.utcoffset() == timedelta(0) and value.to_ical().endswith(b'Z')
+            second = utc and _is_second(value.dt.astimezone(ZoneInfo(zones[name])))
+            if value.params.get('TZID') != zones[name] and not second:
+                problems.append('.ics: an event of %s has TZID %s, not %s' % (name, value.params.get('TZID'), zones[name]))
         got[name].append((int(begin.dt.timestamp()) // 60, int(end.dt.timestamp()) // 60))
         counts['events'] += 1
     known = set(str(component['TZID']) for component in parsed.walk('VTIMEZONE'))

@@ -97,3 +97,15 @@ def test_the_ics_parses_back_to_the_locked_periods_with_the_sites_tzid():
     assert [str(zone['TZID']) for zone in parsed.walk('VTIMEZONE')] == ['Europe/Rome']
     # The same sites and window give the same text.
     assert office_hours_ics([ROMA], at='2026-12-07T00:00:00+01:00', days=3) == text
+
+
+def test_an_ics_time_at_the_second_occurrence_of_a_repeated_hour_is_written_in_utc():
+    # RFC 5545 reads a TZID time that occurs twice as its first occurrence: a night inventory (held unlocked) ending at
+    # the second 02:30 of 2027-10-31 in Rome starts its locked period at 01:30 UTC, not an hour early.
+    night = dict(ROMA, holidays=False, holds=[{'state': 'unlocked', 'from': '2027-10-30T20:00:00+02:00', 'until': '2027-10-31T02:30:00+01:00',
+                                               'reason': 'inventory'}])
+    text = office_hours_ics([night], at='2027-10-30T00:00:00+02:00', days=3)
+    starts = [event['DTSTART'] for event in icalendar.Calendar.from_ical(text).walk('VEVENT')]
+    assert [(item.to_ical().decode(), item.params.get('TZID')) for item in starts] == [
+        ('20271030T000000', 'Europe/Rome'), ('20271031T013000Z', None), ('20271101T180000', 'Europe/Rome')]
+    assert starts[1].dt.timestamp() == datetime.fromisoformat('2027-10-31T02:30:00+01:00').timestamp()

@@ -22,7 +22,7 @@ from dateutil.tz import datetime_exists, tzutc
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.imagicle.phonelock.plugins.filter.office_hours_rrules import FilterModule, office_hours_rrules
-from ansible_collections.imagicle.phonelock.plugins.plugin_utils._calendar import transitions
+from ansible_collections.imagicle.phonelock.plugins.plugin_utils._calendar import status, transitions
 from ansible_collections.imagicle.phonelock.plugins.plugin_utils._site import parse_site
 
 EXAMPLE_SITES = Path(__file__).parents[4] / 'examples' / 'inventory' / 'group_vars' / 'phonelock' / 'sites.yml'
@@ -408,6 +408,106 @@ def test_quarter_hour_half_hour_and_utc_zones_match_the_role(zone):
         value = schedule([raw], state)
         assert awx_problems(value) == []
         assert stamps(awx_runs(value, *span(zone))) == stamps(role_flips(raw, state, *span(zone)))
+
+
+# --- I7 of the role's README: every transition launched at its instant, never the lock and the unlock together -----
+
+def awx_launches(value, first, last):
+    """The instants AWX launches a schedule at, first to last: its next_run, recomputed after each launch, is dateutil's
+    next occurrence after now, and the one after that when the first is a nonexistent local time
+    (Schedule.update_computed_fields_no_save; the periodic scheduler launches the schedules whose next_run has come)."""
+    rules, launched, now = read_back(value), [], first
+    while True:
+        run = rules.after(now)
+        if run is not None and not datetime_exists(run):
+            run = rules.after(run)
+        if run is None or run > last:
+            return launched
+        launched.append(run.astimezone(tzutc()))
+        now = launched[-1]
+
+
+def launches_by_state(sites, first, last, **kwargs):
+    """{state: sorted UTC instants} that all the schedules of the sites launch the state's playbook at."""
+    launched = dict(locked=[], unlocked=[])
+    for item in office_hours_rrules(sites, **kwargs):
+        launched[item['state']].extend(awx_launches(item['rrule'], first, last))
+    return dict((state, sorted(instants)) for state, instants in launched.items())
+
+
+_ONCE = re.compile(r'DTSTART:[0-9]{8}T[0-9]{6}Z RRULE:FREQ=DAILY;INTERVAL=1;COUNT=1\Z')
+
+# A dated transition at the second occurrence of a repeated wall-clock time (the timers' REPEATED cases).
+SECOND_OCCURRENCES = [
+    # A night inventory (held unlocked) that ends at the second 02:30 of 2027-10-31 in Rome (+01:00): lock at 01:30 UTC.
+    ('Europe/Rome', {'from': '2027-10-30T20:00:00+02:00', 'until': '2027-10-31T02:30:00+01:00'}, 'until', 'locked'),
+    # One that starts at the second 01:30 of 2027-11-07 in New York (-05:00): unlock at 06:30 UTC.
+    ('America/New_York', {'from': '2027-11-07T01:30:00-05:00', 'until': '2027-11-07T04:00:00-05:00'}, 'from', 'unlocked'),
+]
+
+
+@pytest.mark.parametrize('zone, hold, end, state', SECOND_OCCURRENCES)
+def test_a_transition_at_the_second_occurrence_of_a_repeated_time_is_launched_at_its_instant(zone, hold, end, state):
+    held = site('night', zone, days=['mon', 'tue', 'wed', 'thu', 'fri'], holds=[dict(hold, state='unlocked', reason='inventory')])
+    instant = datetime.fromisoformat(hold[end])
+    early = instant - timedelta(hours=1)  # the first occurrence of that wall-clock time
+    result = office_hours_rrules([held], '2027-10-01', horizon_start='2027-10-01', horizon=60)
+    once = [item for item in result if 'at' in item]
+    stamp = instant.astimezone(tzutc()).strftime('%Y%m%dT%H%M%SZ')
+    assert [(item['name'], item['state'], item['at'], item['rrule']) for item in once] == [
+        ('imagicle-phonelock-night-%s-at-%s' % ('lock' if state == 'locked' else 'unlock', stamp), state, hold[end],
+         'DTSTART:%s RRULE:FREQ=DAILY;INTERVAL=1;COUNT=1' % stamp)]
+    # The site's own rrules have no part for it: a TZID rule would run at the first occurrence.
+    weekly = [item['rrule'] for item in result if 'at' not in item]
+    wall_part = ';BYMONTH=%d;BYMONTHDAY=%d;BYHOUR=%d;BYMINUTE=%d;' % (instant.month, instant.day, instant.hour, instant.minute)
+    assert not any(wall_part in value for value in weekly)
+    first, last = datetime(2027, 10, 25, tzinfo=tzutc()), datetime(2027, 11, 15, tzinfo=tzutc())
+    launched = launches_by_state([held], first, last, start='2027-10-01', horizon_start='2027-10-01', horizon=60)
+    assert instant in launched[state] and early not in launched[state]
+    assert stamps(launched[state]) == stamps(role_flips(held, state, first, last))
+    assert _ONCE.match(once[0]['rrule']) and stamps(awx_launches(once[0]['rrule'], first, last)) == stamps([instant])
+
+
+# Spring changes (local date, the skipped hour) and how many office hours are tried around them.
+# Whether dateutil alone expands some imaginary time to the other schedule's instant.
+SPRING_GAPS = [('Australia/Lord_Howe', date(2027, 10, 3), 2, 72, True), ('America/Santiago', date(2027, 9, 5), 0, 56, False)]
+
+
+@pytest.mark.parametrize('zone, day, hour, cases, coincide', SPRING_GAPS)
+def test_no_instant_launches_both_the_lock_and_the_unlock_and_every_transition_is_launched(zone, day, hour, cases, coincide):
+    # Sunday hours around the hour the clock skips (half of it on Lord Howe Island), weekly only or with the dated parts.
+    clocks = ['%02d:%02d' % divmod(hour * 60 + minutes, 60) for minutes in (-30, 0, 10, 20, 30, 45, 60, 90) if hour * 60 + minutes >= 0]
+    first = datetime.combine(day - timedelta(days=3), time(), ZoneInfo(zone))
+    last = first + timedelta(days=10)
+    checked = coincided = 0
+    for opens in clocks:
+        for closes in [clock for clock in clocks if clock > opens] + ['12:00']:
+            raw = site('gap', zone, days=['sat', 'sun'], opens=opens, closes=closes)
+            for horizon in (0, 30):
+                launched = launches_by_state([raw], first, last, start=day - timedelta(days=3), horizon_start=day - timedelta(days=3),
+                                             horizon=horizon)
+                assert not set(launched['locked']) & set(launched['unlocked']), (opens, closes, horizon)
+                # dateutil alone does expand a weekly time in the skipped hour to an instant where the other schedule
+                # runs (Lord Howe: 02:00 at +11:00 is 01:30 at +10:30); AWX never launches such an imaginary time.
+                raw_runs = dict((state, []) for state in launched)
+                for item in office_hours_rrules([raw], day - timedelta(days=3), horizon_start=day - timedelta(days=3), horizon=horizon):
+                    raw_runs[item['state']].extend(expand(item['rrule'], first, last))
+                for lock in raw_runs['locked']:
+                    for unlock in raw_runs['unlocked']:
+                        if lock.timestamp() == unlock.timestamp():
+                            coincided += 1
+                            assert not (datetime_exists(lock) and datetime_exists(unlock)), (opens, closes, horizon)
+                if horizon:
+                    parsed = parse_site(raw)
+                    for state in ('locked', 'unlocked'):
+                        flips = role_flips(raw, state, first, last)
+                        assert not set(stamps(flips)) - set(stamps(launched[state])), (opens, closes, state)
+                        # Any other launch finds the site already in that state (the weekly lock on a day without
+                        # opening): it changes nothing.
+                        others = [run for run in launched[state] if run.timestamp() not in stamps(flips)]
+                        assert all(status(parsed, run)['state'] == state for run in others), (opens, closes, state)
+                checked += 1
+    assert (checked, coincided > 0) == (cases, coincide)
 
 
 # --- the example inventory --------------------------------------------------------------------------------------
