@@ -76,9 +76,13 @@ def parse_holds(value, prefix, owner, key='holds'):
         if item.get('state') not in ('locked', 'unlocked'):
             raise SiteError('%s: %s.state must be locked or unlocked, not %s' % (prefix, where, show(item.get('state'))))
         reason = item.get('reason')
-        if not isinstance(reason, str) or not reason.strip():
-            raise SiteError('%s: %s.reason is required: say why, for the run summary (for example "toll fraud incident INC-4711"), not %s'
-                            % (prefix, where, show(reason)))
+        if reason is None or isinstance(reason, str) and not reason.strip():
+            # Whoever finds the phones held sees only this text: the runs' output and summary, the preview, the .ics.
+            raise SiteError('%s: %s: reason is required: say why the phones are held, for example the incident number ("toll fraud '
+                            'INC-4711"); the run\'s output and summary, the preview and the .ics show it, so whoever sees the hold knows why'
+                            % (prefix, where))
+        if not isinstance(reason, str):
+            raise SiteError('%s: %s.reason must be text such as "toll fraud INC-4711", not %s' % (prefix, where, show(reason)))
         start = _instant(item.get('from'), prefix, where + '.from')
         end = _instant(item.get('until'), prefix, where + '.until')
         if start is not None and end is not None and end <= start:

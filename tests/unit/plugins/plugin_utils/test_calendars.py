@@ -15,7 +15,7 @@ import pytest
 from ansible_collections.imagicle.phonelock.plugins.plugin_utils import _holidays
 from ansible_collections.imagicle.phonelock.plugins.plugin_utils._calendar import parse_instant, status, transitions
 from ansible_collections.imagicle.phonelock.plugins.plugin_utils._plan import plan
-from ansible_collections.imagicle.phonelock.plugins.plugin_utils._site import parse_site
+from ansible_collections.imagicle.phonelock.plugins.plugin_utils._site import SiteError, parse_site
 from ansible_collections.imagicle.phonelock.plugins.plugin_utils._sites import read_sites
 
 pytest.importorskip('holidays')
@@ -140,6 +140,8 @@ def test_a_special_day_in_the_skipped_hour_opens_at_the_jump():
 # --- holds --------------------------------------------------------------------------------------------------------
 
 LOCK = {'state': 'locked', 'from': '2026-12-01T10:30:00+01:00', 'until': '2026-12-03T08:00:00+01:00', 'reason': 'toll fraud INC-4711'}
+REASON_REQUIRED = ('holds[0]: reason is required: say why the phones are held, for example the incident number ("toll fraud INC-4711"); '
+                   "the run's output and summary, the preview and the .ics show it, so whoever sees the hold knows why")
 
 
 @pytest.mark.parametrize('holds, message', [
@@ -157,12 +159,20 @@ LOCK = {'state': 'locked', 'from': '2026-12-01T10:30:00+01:00', 'until': '2026-1
      "holds[0].from '2026-12-01T10:30:00' has no UTC offset, so it is ambiguous across time zones; add an offset such as Z or +01:00"),
     ([dict(LOCK, **{'from': '2026-12-01T10:30:15+01:00'})],
      'holds[0].from 2026-12-01T10:30:15+01:00 is not a whole minute; the schedulers fire at whole minutes, so give HH:MM:00'),
-    ([dict(LOCK, reason=' ')], "holds[0].reason is required: say why, for the run summary (for example \"toll fraud incident INC-4711\"), "
-                               "not ' '"),
+    # Issue 22: a missing reason said "not None (NoneType)"; now it says why a reason is needed.
+    ([dict((key, value) for key, value in LOCK.items() if key != 'reason')], REASON_REQUIRED),
+    ([dict(LOCK, reason=' ')], REASON_REQUIRED),
+    ([dict(LOCK, reason=4711)], 'holds[0].reason must be text such as "toll fraud INC-4711", not 4711 (int)'),
     ([dict(LOCK, state='closed')], "holds[0].state must be locked or unlocked, not 'closed'"),
 ])
 def test_hold_problems(holds, message):
     assert problem(roma(holds=holds)) == P + message
+
+
+def test_a_company_wide_hold_without_reason_is_named_in_the_defaults():
+    with pytest.raises(SiteError) as raised:
+        plan([roma()], 'auto', '2026-12-02T10:00:00+01:00', defaults={'holds': [{'state': 'locked'}]})
+    assert str(raised.value) == 'office_hours_defaults: ' + REASON_REQUIRED
 
 
 def test_a_hold_wins_over_the_calendar_and_over_forced_runs():
