@@ -7,7 +7,7 @@ from __future__ import annotations
 
 
 class ModuleDocFragment:
-    # Mirrors CONNECTION_ARGUMENT_SPEC in plugins/module_utils/api.py option by option.
+    # Mirrors connection_argument_spec() in plugins/module_utils/api.py option by option.
     DOCUMENTATION = r'''
 options:
   url:
@@ -20,6 +20,10 @@ options:
       - If not set, the value of the E(IMAGICLE_URL) environment variable is used.
       - Required, from one of these places (an AWX / Automation Controller "Imagicle Phone Lock" credential injects
         E(IMAGICLE_URL)). A missing url fails the task before any request, naming the three places.
+      - A wrong value taken from E(IMAGICLE_URL) fails the task before any request, and the message names the variable.
+      - With an V(http://) address, every request carries the username and password unencrypted (HTTP Basic only encodes them).
+        The task then warns once, however many O(selections), naming the server's host; no option turns that warning off. Use V(https://).
+      - An V(https://) address whose port answers in plain HTTP fails with a message that says so, not as a certificate problem.
     type: str
   username:
     description:
@@ -27,7 +31,8 @@ options:
       - The user needs one of the Phone Lock permissions Imagicle Admin, Phone Lock C(Complete Management),
         or Phone Lock C(Manage Department User). The last one only ever acts on the phones of the user's own department.
       - If not set, the value of the E(IMAGICLE_USERNAME) environment variable is used.
-      - Required, from the option or from E(IMAGICLE_USERNAME).
+      - Required, from the option or from E(IMAGICLE_USERNAME). A wrong value taken from the variable fails the task before any
+        request, and the message names the variable.
     type: str
   password:
     description:
@@ -36,7 +41,8 @@ options:
         server may echo (JSON-escaped, percent-encoded, HTML entities, blanks collapsed), nor any fragment of 8 characters
         or more of it (12 or more of the token).
       - If not set, the value of the E(IMAGICLE_PASSWORD) environment variable is used.
-      - Required, from the option or from E(IMAGICLE_PASSWORD).
+      - Required, from the option or from E(IMAGICLE_PASSWORD). An empty value taken from the variable fails the task before any
+        request, and the message names the variable (never a value).
       - A password given as an option travels in the module's arguments, which C(ANSIBLE_DEBUG=1) prints on the
         controller. Prefer E(IMAGICLE_PASSWORD) (what the AWX credential injects), which stays out of the arguments.
     type: str
@@ -45,14 +51,21 @@ options:
       - Whether to verify the server's TLS certificate for V(https://) addresses.
       - Turn it off only for tests; to trust an internal CA, use O(ca_path) instead.
       - If not set, the value of the E(IMAGICLE_VALIDATE_CERTS) environment variable is used (Ansible booleans such as V(false), V(no)).
+        A value that Ansible does not read as a boolean fails the task before any request, with a message that names the variable,
+        its value and the accepted values.
     type: bool
     default: true
   ca_path:
     description:
       - A PEM file with the CA certificate(s) that signed the server certificate, for servers behind an internal CA.
-      - Without it, the CA bundle of the Python C(requests) library is used, not the system's trust store. That bundle is
-        the C(certifi) package's, unless the E(REQUESTS_CA_BUNDLE) (or E(CURL_CA_BUNDLE)) environment variable names another
-        file. Some Linux distributions patch C(requests) to use the system store; do not rely on it, give O(ca_path).
+        Only the CAs in this file are trusted.
+      - Without it, the module trusts the CA bundle of the Python C(requests) library on the host that runs the module
+        (not the system's trust store as such). That is the file that the E(REQUESTS_CA_BUNDLE) (else E(CURL_CA_BUNDLE))
+        environment variable names, else the bundle of the C(certifi) package. Installed from PyPI (as in a virtual environment),
+        that bundle is Mozilla's list of public CAs; the C(requests) and C(certifi) packages of Debian, Ubuntu, Fedora and RHEL
+        are patched to give the system's store instead. E(SSL_CERT_FILE) has no effect.
+      - To trust the system's store, give its bundle file, such as V(/etc/ssl/certs/ca-certificates.crt) on Debian and Ubuntu
+        or V(/etc/pki/tls/certs/ca-bundle.crt) on RHEL and Fedora.
     type: path
   use_proxy:
     description:
@@ -78,7 +91,7 @@ options:
       - How many times a failed request is retried after the first attempt, with exponential backoff (1 s, 2 s, 4 s ...).
       - Retried are connection errors and resets, timeouts, HTTP 5xx and HTTP 429. A C(Retry-After) header is honoured
         up to 120 seconds; a longer one ends the retries with an error.
-      - Other HTTP 4xx answers and TLS verification failures are never retried. Redirects are never followed.
+      - Other HTTP 4xx answers and TLS failures (an untrusted certificate, a port that speaks no TLS) are never retried. Redirects are never followed.
       - Lock and unlock are safe to repeat, so a retry after a lost reply does no harm.
       - After an HTTP 401 (wrong credentials) nothing more is sent in the task, neither retries nor other selections,
         so a nightly run cannot lock the service account under a lockout policy.

@@ -20,7 +20,8 @@ import time
 import traceback
 from urllib.parse import urlsplit
 
-from ansible.module_utils.basic import env_fallback
+from ansible.module_utils.errors import AnsibleFallbackNotFound
+from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.imagicle.phonelock.plugins.module_utils.redact import SecretMasker
 
@@ -36,22 +37,63 @@ else:
 
 API_PATH = '/fw/Apps/StoneLock/WebAPI/Phones/'
 
-# Mirrored option by option in plugins/doc_fragments/connection.py. url, username and password are required, but not
-# here: they may come from the environment (IMAGICLE_*), which ansible-lint cannot see, and a missing one deserves a
-# message that says where it can come from (connection_problems).
-CONNECTION_ARGUMENT_SPEC = dict(
-    url=dict(type='str', fallback=(env_fallback, ['IMAGICLE_URL'])),
-    username=dict(type='str', fallback=(env_fallback, ['IMAGICLE_USERNAME'])),
-    password=dict(type='str', no_log=True, fallback=(env_fallback, ['IMAGICLE_PASSWORD'])),
-    validate_certs=dict(type='bool', default=True, fallback=(env_fallback, ['IMAGICLE_VALIDATE_CERTS'])),
-    ca_path=dict(type='path'),
-    use_proxy=dict(type='bool', default=True),
-    timeout=dict(type='float', default=30),
-    retries=dict(type='int', default=3),
-)
-
+# The environment variable each connection option falls back to (documented with E() in the doc fragment).
+_VARIABLES = dict(url='IMAGICLE_URL', username='IMAGICLE_USERNAME', password='IMAGICLE_PASSWORD',
+                  validate_certs='IMAGICLE_VALIDATE_CERTS')
+_OPTIONS = {variable: option for option, variable in _VARIABLES.items()}
 # Where each required connection option can come from, for the message when none gave it.
-_CONNECTION_SOURCES = (('url', 'IMAGICLE_URL'), ('username', 'IMAGICLE_USERNAME'), ('password', 'IMAGICLE_PASSWORD'))
+_CONNECTION_SOURCES = tuple((option, _VARIABLES[option]) for option in ('url', 'username', 'password'))
+
+
+class ConnectionEnvironment:
+    """The IMAGICLE_* fallbacks of the connection options; they remember which options took their value from there.
+
+    A value from the environment that is wrong must be fixed in the variable, but Ansible's messages name only the
+    option: connection_problems names the variable (never the password's value). A variable that holds no boolean is
+    not handed to Ansible's type check either, whose message would blame validate_certs.
+    """
+
+    def __init__(self):
+        self.given = {}  # option: the variable its value came from
+        self.not_boolean = {}  # option: (variable, value) for a boolean variable that holds no boolean
+
+    def text(self, variable):
+        """Fallback of a string option: the variable's value, as env_fallback gives it."""
+        if variable not in os.environ:
+            raise AnsibleFallbackNotFound
+        self.given[_OPTIONS[variable]] = variable
+        return os.environ[variable]
+
+    def boolean(self, variable):
+        """Fallback of a boolean option: the variable read as Ansible reads booleans; a bad value leaves the default."""
+        value = self.text(variable)
+        try:
+            return boolean(value, strict=True)
+        except TypeError:
+            # The task fails in connection_problems, before any request; the default only fills the gap until then.
+            del self.given[_OPTIONS[variable]]
+            self.not_boolean[_OPTIONS[variable]] = (variable, value)
+            raise AnsibleFallbackNotFound from None
+
+
+def connection_argument_spec(environment):
+    """The connection options, with their IMAGICLE_* fallbacks read through environment (a ConnectionEnvironment).
+
+    Mirrored option by option in plugins/doc_fragments/connection.py. url, username and password are required, but
+    not here: they may come from the environment, which ansible-lint cannot see, and a missing one deserves a message
+    that says where it can come from (connection_problems).
+    """
+    return dict(
+        url=dict(type='str', fallback=(environment.text, ['IMAGICLE_URL'])),
+        username=dict(type='str', fallback=(environment.text, ['IMAGICLE_USERNAME'])),
+        password=dict(type='str', no_log=True, fallback=(environment.text, ['IMAGICLE_PASSWORD'])),
+        validate_certs=dict(type='bool', default=True, fallback=(environment.boolean, ['IMAGICLE_VALIDATE_CERTS'])),
+        ca_path=dict(type='path'),
+        use_proxy=dict(type='bool', default=True),
+        timeout=dict(type='float', default=30),
+        retries=dict(type='int', default=3),
+    )
+
 
 # Backoff between attempts: 1 s, 2 s, 4 s ... capped. A Retry-After longer than
 # MAX_RETRY_AFTER ends the retries: a nightly job should fail loudly, not hang.
@@ -129,20 +171,42 @@ class _Helpers:
                 self._idle.append(inbox)
 
 
-def connection_problems(params):
-    """Return the messages for every invalid connection option (empty when all are fine)."""
+# How a boolean IMAGICLE_* variable may be written: what Ansible reads as true or false.
+_BOOLEAN_SPELLINGS = 'true or false (Ansible also reads yes, on, 1, y, t and no, off, 0, n, f, in any case)'
+# A bad value of a variable is quoted at most this long.
+VALUE_SNIPPET = 40
+
+
+def connection_problems(params, environment=None):
+    """Return the messages for every invalid connection option (empty when all are fine).
+
+    environment (the ConnectionEnvironment the options were read through) lets a problem in a value that came from an
+    IMAGICLE_* variable name that variable.
+    """
     missing = ["%s is not set: give the %s option (or set it once with module_defaults for group/imagicle.phonelock.phonelock), "
                "set the %s environment variable, or in AWX / Automation Controller attach an \"Imagicle Phone Lock\" "
                "credential, which injects it." % (option, option, variable)
                for option, variable in _CONNECTION_SOURCES if params.get(option) is None]
     problems = list(missing)
+    given = environment.given if environment else {}
+    not_boolean = environment.not_boolean if environment else {}
+    for option, (variable, value) in sorted(not_boolean.items()):
+        shown = value if len(value) <= VALUE_SNIPPET else value[:VALUE_SNIPPET] + '...'
+        problems.append("the %s environment variable is %r, not a boolean: it stands in for the %s option, which the task does "
+                        "not set. Set it to %s, or unset it for the option's default." % (variable, shown, option, _BOOLEAN_SPELLINGS))
+    by_option = dict(url=[], username=[], password=[])
     url = params['url']
     if url is not None:
-        problems += _url_problems(url)
+        by_option['url'] = _url_problems(url)
     if params['username'] is not None and (not params['username'] or ':' in params['username']):
-        problems.append("username must be a non-empty UCX Suite user name without ':' (HTTP Basic cannot carry it).")
+        by_option['username'].append("username must be a non-empty UCX Suite user name without ':' (HTTP Basic cannot carry it).")
     if params['password'] is not None and not params['password']:
-        problems.append("password must not be empty.")
+        by_option['password'].append("password must not be empty.")
+    for option, found in by_option.items():
+        problems += found
+        if found and option in given:
+            problems.append("%s comes from the %s environment variable (the task does not set the %s option): correct the "
+                            "variable, or set the option." % (option, given[option], option))
     timeout = params['timeout']
     if not (math.isfinite(timeout) and 0 < timeout <= MAX_TIMEOUT):
         problems.append("timeout must be a number of seconds greater than 0 and at most %d (it bounds each attempt as a whole: "
@@ -200,6 +264,20 @@ def base_url(url):
     return url.strip().rstrip('/')
 
 
+def clear_text_warning(url):
+    """The warning for an http:// url (None for https://): HTTP Basic only encodes the credentials, it does not encrypt them.
+
+    Call it once per module run, with a url that passed connection_problems (it holds no credentials): one warning per
+    task however many selections, and the same text for every task to the same server, which Ansible shows once.
+    """
+    parts = urlsplit(url.strip())
+    if parts.scheme.lower() != 'http':
+        return None
+    return ('url %s is plain HTTP: every request carries the username and password to %s unencrypted (HTTP Basic only '
+            'encodes them), readable by anyone on the network path and by any proxy. Use an https:// url (with ca_path for an '
+            'internal CA). No option turns this warning off.' % (base_url(url), parts.netloc))
+
+
 def basic_token(username, password):
     """The HTTP Basic credentials as sent: base64 of user:password in UTF-8 (requests would use Latin-1 and fail on '€')."""
     return base64.b64encode(('%s:%s' % (username, password)).encode('utf-8')).decode('ascii')
@@ -245,6 +323,11 @@ def _http_date(value):
     if when.tzinfo is None:
         when = when.replace(tzinfo=datetime.timezone.utc)
     return when
+
+
+# What OpenSSL says when the first bytes that come back are no TLS record (an HTTP reply starts with "HTTP/"): the port
+# speaks something else. OpenSSL up to 3.1 reports the record's version bytes; 3.2 and later a record layer failure.
+_NOT_TLS = ('wrong_version_number', 'wrong version number', 'record_layer_failure', 'record layer failure')
 
 
 def _root_cause(exc):
@@ -506,9 +589,22 @@ class PhoneLockClient:
         return None
 
     def _tls_message(self, url, exc):
+        cause = self._mask(_root_cause(exc))
+        if any(marker in cause.lower() for marker in _NOT_TLS):
+            parts = urlsplit(url)
+            plain = 'http://' + self.base_url.split('://', 1)[1]
+            return ('%s failed: the server did not answer TLS on port %d (%s), so something else, most likely plain HTTP, listens '
+                    'there. If the server serves plain HTTP on that port, give url as %s (the password then travels unencrypted); '
+                    'otherwise give url the port the server serves HTTPS on. ca_path and validate_certs do not change this.'
+                    % (self._request(url), parts.port or 443, cause, plain))
+        if self.verify is False:
+            # No certificate is checked, so the advice below would not help.
+            return ('%s failed: the TLS handshake failed (%s), with certificate checks off (validate_certs: false). Check that url '
+                    'names the port the server serves HTTPS on, and that the server offers a TLS version this host accepts.'
+                    % (self._request(url), cause))
         return ('%s failed: TLS certificate verification failed (%s). Give the PEM bundle of the CA that signed the '
                 'server certificate in ca_path; validate_certs: false turns the check off (not recommended).'
-                % (self._request(url), self._mask(_root_cause(exc))))
+                % (self._request(url), cause))
 
     def _http_message(self, url, reply, attempts):
         status = reply.status

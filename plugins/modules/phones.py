@@ -492,10 +492,12 @@ diff:
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.imagicle.phonelock.plugins.module_utils.api import (
-    CONNECTION_ARGUMENT_SPEC,
     HAS_REQUESTS,
     REQUESTS_IMPORT_ERROR,
+    ConnectionEnvironment,
     PhoneLockClient,
+    clear_text_warning,
+    connection_argument_spec,
     connection_problems,
     url_secrets,
 )
@@ -512,8 +514,9 @@ from ansible_collections.imagicle.phonelock.plugins.module_utils.selection impor
 ACTIONS = {'locked': 'Lock', 'unlocked': 'Unlock'}
 
 
-def argument_spec():
-    spec = dict(CONNECTION_ARGUMENT_SPEC)
+def argument_spec(environment=None):
+    """The module's options; environment (a ConnectionEnvironment) records which ones came from IMAGICLE_* variables."""
+    spec = connection_argument_spec(environment or ConnectionEnvironment())
     spec.update(FILTER_ARGUMENT_SPEC)
     spec.update(
         state=dict(type='str', required=True, choices=list(ACTIONS)),
@@ -525,8 +528,9 @@ def argument_spec():
 
 
 def main():
+    environment = ConnectionEnvironment()
     module = AnsibleModule(
-        argument_spec=argument_spec(),
+        argument_spec=argument_spec(environment),
         mutually_exclusive=[('selections', option) for option in FILTER_ARGUMENT_SPEC],
         supports_check_mode=True,
     )
@@ -536,7 +540,7 @@ def main():
     params = module.params
     module.no_log_values.update(url_secrets(params['url'] or ''))
     selections = params['selections']
-    problems = connection_problems(params)
+    problems = connection_problems(params, environment)
     if params['concurrency'] < 1:
         problems.append('concurrency must be 1 or more: it is how many selections may be sent at the same time.')
     if selections is None:
@@ -549,6 +553,10 @@ def main():
             problems += keep_locked_problems(selection, params['state'], 'selections[%d].' % index)
     if problems:
         module.fail_json(msg=' '.join(problems), problems=problems)
+    # Once per task, not per selection: it is about the url, which all the selections share.
+    warning = clear_text_warning(params['url'])
+    if warning:
+        module.warn(warning)
 
     client = PhoneLockClient(params, connections=params['concurrency'])
     # Ansible masks the password in everything the module returns; the Basic token is as secret.
