@@ -87,12 +87,12 @@ cd $(5) && PATH="$(1)/bin:$(PYBIN):$$PATH" $(1)/bin/ansible-test $(3) --python $
 endef
 
 .PHONY: help test test-latest prepare lock locks lint build install docs docs-site sanity sanity-216 sanity-221 units units-216 units-221 \
-	integration integration-216 integration-221 standin-tests simulate molecule systemd demo bench reliability reliability-ci awx awx-setup \
+	integration integration-216 integration-221 standin-tests simulate molecule systemd demo standin standin-stop quickstart bench reliability reliability-ci awx awx-setup \
 	release-checks copy copy-216 copy-221 pybin get-pip get-pip-216 get-pip-221 shellcheck venvs \
 	clean distclean
 
 help:
-	@echo 'make test           $(TEST_FIRST), then side by side on $(TEST_WORKERS) workers: $(subst @copy216,,$(subst @copy221,,$(TEST_STEPS)))'
+	@echo 'make test           $(TEST_FIRST), then side by side on $(TEST_WORKERS) workers: $(foreach step,$(TEST_STEPS),$(firstword $(subst @, ,$(step))))'
 	@echo '                    (no step starts after a failure; logs in .build/steps)'
 	@echo 'make test-latest    make test with the environments built from the ranges, not the lock files (.venv-latest)'
 	@echo 'make lock           refresh the lock files of every environment (LOCKS="tools demo ..." for some); review, commit'
@@ -113,6 +113,9 @@ help:
 	@echo 'make demo           the nightly-lock/morning-unlock demo (demo/run_demo.py) against the stand-in server, from a light'
 	@echo '                    venv of its own, $(DEMO_VENV) (tests/tooling/requirements-demo.txt; 68 MB, under 40 s'
 	@echo '                    on a fresh clone), with the collection built and installed into $(DEMO_BUILD)'
+	@echo 'make standin        start the stand-in server in the background on http://127.0.0.1:$(STANDIN_PORT) (the README'"'"'s quick'
+	@echo '                    start; pid and log in $(patsubst $(ROOT)/%,%,$(STANDIN_DIR))) and print the account to use; make standin-stop stops it'
+	@echo 'make quickstart     the README'"'"'s quick start as written, against the stand-in (tests/quickstart)'
 	@echo 'make bench          time one phones task with many selections against uri / requests loops (benchmarks/bench.py;'
 	@echo '                    BENCH_ARGS=--quick for a smoke run); not part of make test'
 	@echo 'make reliability    bad input, faults, secrets and load against the stand-in; prints the figures table'
@@ -370,6 +373,53 @@ demo: $(DEMO_VENV)/.stamp
 	@# A warning in the demo is a fault to fix (a dependency's deprecation, Ansible's own), never noise to live with.
 	@! grep -inE 'warn' $(DEMO_BUILD)/output.log || { echo 'ERROR: make demo printed the warnings above' >&2; exit 1; }
 
+# --- the README's quick start: the stand-in server in the background, and the test of the quick start ---------------
+# make standin starts tests/standin/server.py from make demo's light venv (it needs werkzeug) on a fixed local port,
+# waits until it serves, and prints the URL and the account as the export line the README uses; make standin-stop ends
+# it. Its pid, port and log are in STANDIN_DIR. STANDIN_PORT=0 takes a free port (the quick-start test does, so that
+# it never meets a stand-in a developer left running).
+STANDIN_PORT ?= 8765
+STANDIN_DIR ?= $(BUILD)/standin
+STANDIN_ACCOUNT := IMAGICLE_USERNAME=api-complete IMAGICLE_PASSWORD=Complete-Mgmt-2020
+
+standin: $(DEMO_VENV)/.stamp
+	@mkdir -p $(STANDIN_DIR)
+	@if [ -f $(STANDIN_DIR)/standin.pid ] && kill -0 "$$(cat $(STANDIN_DIR)/standin.pid)" 2>/dev/null; then \
+	  echo ">> the stand-in is already running (pid $$(cat $(STANDIN_DIR)/standin.pid))"; \
+	else \
+	  rm -f $(STANDIN_DIR)/standin.port $(STANDIN_DIR)/standin.pid; \
+	  nohup $(DEMO_VENV)/bin/python tests/standin/server.py --port $(STANDIN_PORT) --port-file $(STANDIN_DIR)/standin.port \
+	    --pid-file $(STANDIN_DIR)/standin.pid --log-file $(STANDIN_DIR)/standin.log </dev/null >$(STANDIN_DIR)/standin.out 2>&1 & \
+	  pid=$$!; \
+	  for dummy in $$(seq 150); do \
+	    [ -s $(STANDIN_DIR)/standin.port ] && break; \
+	    kill -0 $$pid 2>/dev/null || { cat $(STANDIN_DIR)/standin.out >&2; \
+	      echo 'ERROR: the stand-in did not start (above); is port $(STANDIN_PORT) taken? STANDIN_PORT=N make standin uses another' >&2; exit 1; }; \
+	    sleep 0.1; \
+	  done; \
+	  [ -s $(STANDIN_DIR)/standin.port ] || { kill $$pid; echo 'ERROR: the stand-in was not ready after 15 s' >&2; exit 1; }; \
+	fi
+	@echo ">> the stand-in Phone Lock server is at http://127.0.0.1:$$(cat $(STANDIN_DIR)/standin.port) (pid $$(cat $(STANDIN_DIR)/standin.pid), log $(patsubst $(ROOT)/%,%,$(STANDIN_DIR))/standin.log)"
+	@echo '>> its account with Phone Lock "Complete Management" (sees every user; the others: tests/standin/README.md):'
+	@echo "export IMAGICLE_URL=http://127.0.0.1:$$(cat $(STANDIN_DIR)/standin.port) $(STANDIN_ACCOUNT)"
+	@echo '>> make standin-stop stops it'
+
+standin-stop:
+	@if [ -f $(STANDIN_DIR)/standin.pid ] && kill -0 "$$(cat $(STANDIN_DIR)/standin.pid)" 2>/dev/null; then \
+	  pid=$$(cat $(STANDIN_DIR)/standin.pid); kill $$pid; \
+	  for dummy in $$(seq 100); do kill -0 $$pid 2>/dev/null || break; sleep 0.1; done; \
+	  if kill -0 $$pid 2>/dev/null; then echo "ERROR: the stand-in (pid $$pid) did not stop within 10 s" >&2; exit 1; fi; \
+	  echo ">> the stand-in (pid $$pid) stopped"; \
+	else \
+	  echo '>> no stand-in running'; \
+	fi
+	@rm -f $(STANDIN_DIR)/standin.pid $(STANDIN_DIR)/standin.port
+
+# The README's quick start as written (tests/quickstart): make standin, its sites file and commands taken from README.md,
+# run with the built collection, checked on the stand-in's phones and in the output; then make standin-stop.
+quickstart: install $(DEMO_VENV)/.stamp
+	PATH="$(TOOLS)/bin:$$PATH" $(TOOLS_PY) tests/quickstart/test_quickstart.py --make "$(MAKE)" --workdir $(BUILD)/quickstart
+
 # --- docs site: the collection's HTML documentation (antsibull-docs sphinx-init + Sphinx), checked in headless Chromium ---
 # The site is generated in $(DOCSITE) from the installed collection (module, role, filters, and the guides of
 # docs/docsite/, which ship in the tarball; antsibull-docs has no playbook pages, so a guide documents the playbooks and
@@ -513,7 +563,7 @@ TEST_WORKERS ?= 2
 TEST_FIRST := locks build prepare
 TEST_STEPS := reliability-ci awx systemd molecule-timers molecule-office_hours_nested integration-221@copy221 integration-216@copy216 \
 	sanity-216@copy216 sanity-221@copy221 simulate release-checks $(addprefix molecule-,two_servers office_hours office_hours_calendar) \
-	units-216@copy216 units-221@copy221 lint demo docs-site docs standin-tests
+	units-216@copy216 units-221@copy221 lint demo@demo-venv quickstart@demo-venv docs-site docs standin-tests
 # Every molecule scenario is a step of make test (a new scenario must be added above).
 ifneq ($(sort $(MOLECULE_SCENARIOS)),$(sort $(patsubst molecule-%,%,$(filter molecule-%,$(TEST_STEPS)))))
 $(error TEST_STEPS does not list every molecule scenario: $(MOLECULE_SCENARIOS))

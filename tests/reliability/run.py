@@ -6,7 +6,7 @@
 """Run the reliability suites and print the figures table (make reliability; make test runs a smaller load).
 
 Each suite is its own process, so one that fails still leaves the others' figures. The table is also written to
-.build/reliability/figures.md, which is what the README's "Reliability and security" section carries.
+.build/reliability/figures.md, which is what docs/docsite/rst/reliability.rst carries.
 """
 
 import argparse
