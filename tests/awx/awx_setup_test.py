@@ -18,7 +18,10 @@ Uses the ansible-playbook next to this Python. The runs, each checked against th
 5. the same again: changed=0, "Nothing to remove";
 6. limited to one site: nothing removed, and it says why.
 Then two servers (two_servers), and a hold ending at the second 02:30 of an autumn change (one_off): its one-off
-schedule at the UTC instant, kept by a rerun, removed once the hold is gone.
+schedule at the UTC instant, kept by a rerun, removed once the hold is gone. Then logging in with a username and
+password (logins): one OAuth2 token for the whole run, none left behind, also by a run that fails half-way, a token
+given in CONTROLLER_OAUTH_TOKEN used and kept; and phonelock_awx_update_secrets false keeping the stored password
+when the server's URL changes.
 The fake runs with 4 objects a page, so every list the playbook reads spans several pages. Exit code 1 on a failure.
 """
 
@@ -112,11 +115,18 @@ def expected_schedules(sites, reconcile_extra=()):
     return sorted(pairs + list(reconcile_extra))
 
 
-def job_env(controller, url, work):
-    """The environment of a setup run: the fake controller's address and token, Ansible's state inside work."""
-    return dict(os.environ, CONTROLLER_HOST=url, CONTROLLER_OAUTH_TOKEN=controller.token, ANSIBLE_NOCOLOR="1",
-                ANSIBLE_FORCE_COLOR="0", HOME=str(work), ANSIBLE_HOME=str(work / "ansible-home"),
-                ANSIBLE_LOCAL_TEMP=str(work / "tmp"), ANSIBLE_REMOTE_TEMP=str(work / "tmp"))
+def job_env(controller, url, work, login="token"):
+    """The environment of a setup run: the fake controller's address and its login (login: "token", "password" or
+    "both"), Ansible's state inside work."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("CONTROLLER_", "TOWER_"))}
+    env.update(CONTROLLER_HOST=url, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", HOME=str(work),
+               ANSIBLE_HOME=str(work / "ansible-home"), ANSIBLE_LOCAL_TEMP=str(work / "tmp"),
+               ANSIBLE_REMOTE_TEMP=str(work / "tmp"))
+    if login in ("token", "both"):
+        env["CONTROLLER_OAUTH_TOKEN"] = controller.token
+    if login in ("password", "both"):
+        env.update(CONTROLLER_USERNAME=controller.username, CONTROLLER_PASSWORD=controller.password)
+    return env
 
 
 def check_first_run(what, inventory, env):
@@ -283,10 +293,14 @@ def main():  # pylint: disable=too-many-locals,too-many-statements
             check(any(entry["query"] and ("page", "2") in entry["query"] for entry in controller.log),
                   "the playbook read lists across pages")
             check(all(PASSWORD not in text for text in OUTPUTS), "the password is in no run's output")
+            check([obj["token"] for obj in controller.tokens()] == [controller.token]
+                  and not any(entry["path"] == "/api/v2/tokens/" for entry in controller.log),
+                  "with CONTROLLER_OAUTH_TOKEN no token was made or deleted, and the given one is still there")
         finally:
             controller.stop()
     two_servers(sites, defaults)
     one_off(sites, defaults)
+    logins(sites, defaults)
     print("%d checks failed" % len(FAILURES) if FAILURES else "all checks passed")
     return 1 if FAILURES else 0
 
@@ -457,6 +471,118 @@ def one_off(sites, defaults):
                   and sorted(controller.named("schedules")) == sorted(
                       "imagicle-phonelock-%s-%s" % (site, kind) for site in ("milano", "night") for kind in ("lock", "unlock")),
                   "the one-off schedule is removed with the hold, and named in the output; the weekly ones stay")
+        finally:
+            controller.stop()
+
+
+CONTROLLER_PASSWORD = "adm1n: pa$$ €"
+
+
+def token_requests(controller, start):
+    """The requests to /api/v2/tokens/ since log entry start: [(method, path, auth)]."""
+    return [(entry["method"], entry["path"], entry["auth"]) for entry in controller.log[start:]
+            if entry["path"].startswith("/api/v2/tokens/")]
+
+
+def check_one_token(what, controller, start):
+    """A username/password run made exactly one token, with basic auth, used it for every other request, deleted it at
+    the end, and left no token behind."""
+    made = [entry.get("id") for entry in controller.log[start:]
+            if entry["method"] == "POST" and entry["path"] == "/api/v2/tokens/" and entry["status"] == 201]
+    token = "token %s" % made[0] if made else None
+    others = {entry["auth"] for entry in controller.log[start:]
+              if entry["auth"] and not entry["path"].startswith("/api/v2/tokens/")}
+    requests = token_requests(controller, start)
+    check(len(made) == 1 and others == {token}
+          and requests == [("POST", "/api/v2/tokens/", "basic"), ("DELETE", "/api/v2/tokens/%s/" % made[0], token)],
+          "%s: one token, made with basic auth, the login of every module and lookup, deleted at the end (%d POST, %d DELETE"
+          " of tokens)" % (what, sum(entry[0] == "POST" for entry in requests),
+                           sum(entry[0] == "DELETE" for entry in requests)))
+    check([obj["token"] for obj in controller.tokens()] == [controller.token],
+          "%s: no token left behind (%d left)" % (what, len(controller.tokens()) - 1))
+
+
+def logins(sites, defaults):  # pylint: disable=too-many-locals,too-many-statements
+    """awx.awx logs in with CONTROLLER_USERNAME and CONTROLLER_PASSWORD by making an OAuth2 token, and its controller_api
+    lookup never deletes its own: the playbook makes one token for the run and deletes it, also when the run fails.
+    phonelock_awx_update_secrets false keeps the stored password when the credential's URL changes."""
+    controller = FakeController(page_size=4, password=CONTROLLER_PASSWORD)
+    organization = controller.add("organizations", name="Default")
+    controller.add("inventories", name="Phone Lock", organization=organization)
+    controller.add_project("Phone Lock", organization, PLAYBOOKS)
+    url = controller.serve()
+    two = [site for site in sites if site["name"] in ("milano", "roma")]
+    settings = {"phonelock_awx_project": "Phone Lock", "phonelock_awx_inventory": "Phone Lock",
+                "phonelock_awx_url": "https://ucx.example.com", "phonelock_awx_username": "api-phonelock",
+                "phonelock_awx_password": PASSWORD}
+    with tempfile.TemporaryDirectory(prefix="awx-setup-logins-") as work:
+        work = Path(work)
+        inventory = work / "inventory"
+        write_inventory(inventory, two, defaults)
+        (inventory / "awx.yml").write_text(yaml.safe_dump(settings), encoding="utf-8")
+        env = job_env(controller, url, work, login="password")
+        try:
+            start = len(controller.log)
+            if not check_first_run("logins run 1 (username and password)", inventory, env):
+                return
+            check_one_token("logins run 1", controller, start)
+            credential = controller.named("credentials")["Imagicle Phone Lock"]
+            check(controller.snapshot()["secrets"][credential["id"]] == {"password": PASSWORD},
+                  "logins run 1 stores the password")
+
+            # A new URL and a new password, update_secrets false (the default): the URL changes, the password stays.
+            (inventory / "awx.yml").write_text(yaml.safe_dump(dict(
+                settings, phonelock_awx_url="https://ucx2.example.com", phonelock_awx_password=PASSWORD + "-new")),
+                encoding="utf-8")
+            start = len(controller.log)
+            rc, output, changed, seconds = run(inventory, env)
+            print("logins run 2 (new URL and password, update_secrets false): rc %d, changed=%s, %.1f s" % (rc, changed, seconds))
+            credential = controller.named("credentials")["Imagicle Phone Lock"]
+            check(rc == 0 and changed and credential["inputs"]["url"] == "https://ucx2.example.com"
+                  and controller.snapshot()["secrets"][credential["id"]] == {"password": PASSWORD},
+                  "logins run 2: the new URL is stored, the password is kept as it was (update_secrets false): %s"
+                  % credential["inputs"])
+            check_one_token("logins run 2", controller, start)
+
+            # At -vvv, which shows each module's command line and arguments: the token must not be among them.
+            check_rerun("logins run 3 (rerun, username and password, -vvv)", controller, controller.snapshot(), inventory, env,
+                        "-vvv")
+
+            # A token given with the username and password: it is the login, never deleted, and no other is made.
+            start = len(controller.log)
+            check_rerun("logins run 4 (rerun, CONTROLLER_OAUTH_TOKEN with the username and password)", controller,
+                        controller.snapshot(), inventory, job_env(controller, url, work, login="both"))
+            check(token_requests(controller, start) == []
+                  and {entry["auth"] for entry in controller.log[start:] if entry["auth"]} == {"token 1"},
+                  "logins run 4 uses the given token for every request and makes or deletes none")
+
+            start = len(controller.log)
+            rc, output, changed, seconds = run(inventory, env, "-e", '{"phonelock_awx_update_secrets": true}')
+            print("logins run 5 (update_secrets true): rc %d, changed=%s, %.1f s" % (rc, changed, seconds))
+            check(rc == 0 and changed and controller.snapshot()["secrets"][credential["id"]] == {"password": PASSWORD + "-new"},
+                  "logins run 5 (update_secrets true) stores the new password")
+            check_one_token("logins run 5", controller, start)
+
+            before = controller.snapshot()
+            rc, output, changed, seconds = run(inventory, dict(env, CONTROLLER_PASSWORD="wrong"))
+            check(rc != 0 and controller.snapshot() == before and (
+                "POST %s/api/v2/tokens/ (the login of awx.awx, as CONTROLLER_USERNAME with CONTROLLER_PASSWORD) answered 401: "
+                "Invalid username/password. Check CONTROLLER_USERNAME and CONTROLLER_PASSWORD" % url) in output,
+                "a wrong CONTROLLER_PASSWORD fails before any change, saying what to check")
+
+            # roma dropped, and the controller refuses to delete schedules: the run fails half-way, after the lookups.
+            write_inventory(inventory, [site for site in two if site["name"] == "milano"], defaults)
+            controller.forbidden.add(("DELETE", "schedules"))
+            start = len(controller.log)
+            rc, output, changed, seconds = run(inventory, env)
+            print("logins run 7 (deleting schedules refused): rc %d, changed=%s, %.1f s" % (rc, changed, seconds))
+            check(rc != 0 and "You don't have permission to DELETE to /api/v2/schedules/" in output
+                  and "imagicle-phonelock-roma-lock" in controller.named("schedules"),
+                  "logins run 7 fails at removing roma's schedules")
+            check_one_token("logins run 7 (failed)", controller, start)
+            check(all(CONTROLLER_PASSWORD not in text and PASSWORD not in text for text in OUTPUTS)
+                  and not any(token in text for token in controller.issued for text in OUTPUTS),
+                  "no password and no token is in any run's output (run 3 ran at -vvv)")
         finally:
             controller.stop()
 

@@ -11,8 +11,15 @@ tests/awx/awx_setup_test.py imports it and reads FakeController.objects directly
 (awx.awx's module_utils/controller_api.py and lookup/controller_api.py are the clients):
 
 - GET /api/ answers AWX 24.6.1's API root without a login, GET /api/controller/ a 404 (only a gateway has it).
-- Bearer-token authentication (CONTROLLER_OAUTH_TOKEN); 401 without it. Every answer carries the X-API-Product-Name
-  and X-API-Product-Version headers that awx.awx compares with its own version.
+- One user (FakeController.username / .password) and its OAuth2 tokens. Every other request needs "Authorization:
+  Bearer TOKEN" with a live token, or Basic auth as that user (AWX's AUTH_BASIC_ENABLED default); 401 otherwise. The
+  token given to the constructor (CONTROLLER_OAUTH_TOKEN, .token) is the first token. POST /api/v2/tokens/ creates a
+  personal token of the user who asked (201, the only answer with its value: how awx.awx logs in with a username and
+  password), GET lists them (value hidden, as AWX does), DELETE /api/v2/tokens/ID/ deletes one (204).
+  FakeController.tokens() lists the live ones, so a test can count what a run left behind, and .issued holds every
+  value handed out. The log records how each request logged in ("basic", "token ID") and the id of what a POST made.
+  Every answer carries the
+  X-API-Product-Name and X-API-Product-Version headers that awx.awx compares with its own version.
 - GET /api/v2/ENDPOINT/ lists, paginated as AWX paginates: {count, next, previous, results}, next and previous
   relative URLs with ?page=N (page_size default 25, at most 200); filters FIELD=VALUE, FIELD__startswith=VALUE and
   or__FIELD=VALUE (the or__ filters OR-ed together, AND-ed with the others, as awx.awx's get_one by name or id uses
@@ -21,7 +28,8 @@ tests/awx/awx_setup_test.py imports it and reads FakeController.objects directly
   credentials) answers 204; deleting a job template deletes its schedules (AWX's on_delete=CASCADE).
 - credential_types: custom kinds cloud and net only; injectors stored exactly as given (AWX renders them per job).
 - credentials: inputs checked against the type's fields (unknown, missing required, non-boolean boolean); secret
-  inputs are answered as $encrypted$, and $encrypted$ sent back keeps the stored secret.
+  inputs are stored apart (FakeController.secrets) and answered as $encrypted$, and $encrypted$ sent back in a PATCH
+  keeps the stored secret, as AWX does.
 - job_templates: the project and inventory must exist and the playbook must be one the project's last sync found
   ("Playbook not found for project."); GET/POST .../credentials/ lists, associates and disassociates (204).
 - unified_job_templates: the projects and job templates (they share one id sequence, as AWX's do).
@@ -30,12 +38,18 @@ tests/awx/awx_setup_test.py imports it and reads FakeController.objects directly
 Status codes and answer shapes are AWX's; error messages follow AWX's where they are known, so a test should assert
 on status codes and state rather than on their wording.
 
+- FakeController.forbidden: (method, endpoint) pairs answered 403, as for a user without that permission, so a test
+  can make a run fail half-way.
+
 Not modelled (nothing in awx_setup.yml calls them): jobs, launching, next_run and other computed fields, roles and
-permissions, named URLs, ordering (lists are in id order), any other endpoint. Anything it does not implement is
-answered 501 and recorded in FakeController.unsupported, so a test can insist that awx.awx never needed it.
+permissions, session (cookie) login, token expiry, applications, named URLs, ordering (lists are in id order), any other
+endpoint. Anything it does not implement is answered 501 and recorded in FakeController.unsupported, so a test can
+insist that awx.awx never needed it.
 """
 
 import argparse
+import base64
+import binascii
 import copy
 import itertools
 import json
@@ -88,10 +102,19 @@ class ApiError(Exception):
 class FakeController:
     """In-memory state and the request handling; serve() puts it on 127.0.0.1."""
 
-    def __init__(self, token=None, page_size=PAGE_SIZE):
+    def __init__(self, token=None, page_size=PAGE_SIZE, username="admin", password=None):
         self.token = token or secrets.token_hex(16)
+        self.username = username
+        self.password = password or secrets.token_hex(12)
         self.page_size = page_size
         self.lock = threading.Lock()
+        # OAuth2 tokens: id -> the object, its value under "token" (AWX answers it only when it creates one).
+        self._token_ids = itertools.count(1)
+        self.token_objects = {}
+        # Every token value ever handed out, deleted ones too: a test can look for them in the output.
+        self.issued = []
+        self._new_token("the token given to the fake controller", value=self.token)
+        self.forbidden = set()
         self.objects = {endpoint: {} for endpoint in ENDPOINTS}
         # Secret credential inputs, never part of an answer.
         self.secrets = {}
@@ -117,10 +140,15 @@ class FakeController:
         return project_id
 
     def snapshot(self):
-        """Everything, as plain data: the objects, the stored secrets and the credential associations."""
+        """Everything, as plain data: the objects, the stored secrets, the credential associations and the tokens."""
         with self.lock:
             return copy.deepcopy({"objects": self.objects, "secrets": self.secrets,
-                                  "jt_credentials": self.jt_credentials})
+                                  "jt_credentials": self.jt_credentials, "tokens": self.token_objects})
+
+    def tokens(self):
+        """The live tokens, in id order (values included)."""
+        with self.lock:
+            return [copy.deepcopy(self.token_objects[key]) for key in sorted(self.token_objects)]
 
     def named(self, endpoint):
         with self.lock:
@@ -178,23 +206,86 @@ class FakeController:
         """One request: (status, JSON body or None)."""
         url = urlsplit(target)
         query = parse_qsl(url.query, keep_blank_values=True)
+        auth = None
         with self.lock:
             try:
                 if method == "GET" and url.path in UNAUTHENTICATED:
                     # The API root needs no login (AWX's ApiRootView is AllowAny); any other unknown path is a 404.
                     status, answer = UNAUTHENTICATED[url.path]
-                    self.log.append({"method": method, "path": url.path, "query": query, "status": status})
+                    self.log.append({"method": method, "path": url.path, "query": query, "status": status, "auth": None})
                     return status, answer
-                if authorization != "Bearer " + self.token:
-                    raise ApiError(401, {"detail": "Authentication credentials were not provided."})
+                auth = self._authenticate(authorization)
                 body = json.loads(raw) if raw else {}
-                status, answer = self._route(method, url.path, query, body)
+                if url.path.startswith(API + "tokens/"):
+                    status, answer = self._tokens(method, url.path, query, body)
+                else:
+                    status, answer = self._route(method, url.path, query, body)
             except ApiError as error:
                 status, answer = error.status, error.body
             except ValueError:
                 status, answer = 400, {"detail": "JSON parse error - request body is not valid JSON"}
-            self.log.append({"method": method, "path": url.path, "query": query, "status": status})
+            entry = {"method": method, "path": url.path, "query": query, "status": status, "auth": auth}
+            if status == 201:
+                entry["id"] = answer["id"]
+            self.log.append(entry)
             return status, answer
+
+    def _authenticate(self, authorization):
+        """How a request logged in, for the log: "basic", or "token N" (N the token's id). 401 when it did not."""
+        kind, dummy, value = authorization.partition(" ")
+        if kind == "Bearer":
+            for obj in self.token_objects.values():
+                if secrets.compare_digest(obj["token"], value):
+                    return "token %d" % obj["id"]
+            raise ApiError(401, {"detail": "Authentication credentials were not provided. To establish a login session, "
+                                           "visit /api/login/."})
+        if kind == "Basic":
+            try:
+                username, dummy, password = base64.b64decode(value, validate=True).decode("utf-8").partition(":")
+            except (binascii.Error, UnicodeDecodeError):
+                username = password = None
+            if username == self.username and password == self.password:
+                return "basic"
+            raise ApiError(401, {"detail": "Invalid username/password."})
+        raise ApiError(401, {"detail": "Authentication credentials were not provided. To establish a login session, "
+                                       "visit /api/login/."})
+
+    # --- tokens ------------------------------------------------------------------------------------------------------
+    def _new_token(self, description, scope="write", value=None):
+        token_id = next(self._token_ids)
+        # A personal token (no application): no refresh token, and AWX's default expiry, 1000 years.
+        obj = {"id": token_id, "type": "o_auth2_access_token", "url": "%stokens/%d/" % (API, token_id),
+               "related": {"user": "%susers/1/" % API}, "user": 1, "token": value or secrets.token_urlsafe(24),
+               "refresh_token": None, "application": None, "expires": "3025-01-01T00:00:00Z", "scope": scope,
+               "description": description, "_endpoint": "tokens"}
+        self.token_objects[token_id] = obj
+        self.issued.append(obj["token"])
+        return obj
+
+    def _tokens(self, method, path, query, body):
+        match = re.fullmatch(r"/api/v2/tokens/(?:([0-9]+)/)?", path)
+        if not match:
+            self._unsupported(method, path, "no such route")
+        if (method, "tokens") in self.forbidden:
+            raise ApiError(403, {"detail": "You do not have permission to perform this action."})
+        hidden = "************"
+        if match.group(1) is None:
+            if method == "GET":
+                return 200, self._list(path, [dict(obj, token=hidden) for obj in self.token_objects.values()], query)
+            if method == "POST":
+                if body.get("application") is not None or body.get("scope", "write") not in ("read", "write"):
+                    self._unsupported(method, path, "tokens of an application, or a scope other than read or write")
+                return 201, self._public("tokens", self._new_token(body.get("description", ""), body.get("scope", "write")))
+            self._unsupported(method, path, "method on a list")
+        obj = self.token_objects.get(int(match.group(1)))
+        if obj is None:
+            raise ApiError(404, {"detail": "Not found."})
+        if method == "GET":
+            return 200, self._public("tokens", dict(obj, token=hidden))
+        if method == "DELETE":
+            del self.token_objects[obj["id"]]
+            return 204, None
+        return self._unsupported(method, path, "method on a token")
 
     def _unsupported(self, method, path, why):
         self.unsupported.append("%s %s: %s" % (method, path, why))
@@ -209,6 +300,8 @@ class FakeController:
             return 200, self._list(path, self._unified(), query)
         if endpoint not in ENDPOINTS:
             self._unsupported(method, path, "endpoint %s" % endpoint)
+        if (method, endpoint) in self.forbidden:
+            raise ApiError(403, {"detail": "You do not have permission to perform this action."})
         if item_id is None:
             if method == "GET":
                 return 200, self._list(path, list(self.objects[endpoint].values()), query)
@@ -433,6 +526,7 @@ def main():
     url = controller.serve()
     print("CONTROLLER_HOST=%s CONTROLLER_OAUTH_TOKEN=%s (stops after %g s)" % (url, controller.token, args.seconds),
           flush=True)
+    print("or CONTROLLER_USERNAME=%s CONTROLLER_PASSWORD=%s" % (controller.username, controller.password), flush=True)
     stopped = threading.Event()
     try:
         stopped.wait(args.seconds)
