@@ -71,6 +71,9 @@ options:
         comma-separated list.
       - None or an empty list plans every site. A name that matches no site is an error.
       - The sites nested in a site the run applies are planned too (see the description).
+      - With several UCX Suite servers (one inventory host each), the C(imagicle.phonelock.office_hours) role gives each
+        server's plan only the names of its own sites, from the C(imagicle.phonelock.office_hours_limit) filter with
+        its C(servers) option, and plans nothing on a server that has none of them.
     type: list
     elements: str
   defaults:

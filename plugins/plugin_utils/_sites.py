@@ -38,8 +38,7 @@ def read_sites(sites, defaults=None):
     read = []
     for index, raw in enumerate(sites):
         where = 'office_hours_sites[%d]' % index
-        name = raw.name if isinstance(raw, Site) else raw.get('name') if is_mapping(raw) else None
-        name = name if isinstance(name, str) and name.strip() else None
+        name = _name_of(raw)
         try:
             read.append(ReadSite(where, name, parse_site(raw, given, where), None))
         except SiteError as exc:
@@ -59,6 +58,12 @@ def read_sites(sites, defaults=None):
             problem = '%s (%s): the name is also used by %s; site names must be unique, ignoring case' % (entry.where, entry.name, others)
             read[number] = entry._replace(site=None, problem=problem if entry.problem is None else '%s | %s' % (entry.problem, problem))
     return _inherit_holds(read)
+
+
+def _name_of(raw):
+    """The name of one entry of office_hours_sites when it has a string one, valid site or not; else None."""
+    name = raw.name if isinstance(raw, Site) else raw.get('name') if is_mapping(raw) else None
+    return name if isinstance(name, str) and name.strip() else None
 
 
 def unforeseen(where, name, exc):
@@ -120,6 +125,35 @@ def select(read, limit):
                            ', '.join(entry.name for entry in read if entry.name) or 'none'))
     wanted = set(name.casefold() for name in names)
     return [entry for entry in read if entry.name and entry.name.casefold() in wanted]
+
+
+def server_limit(limit, servers, server):
+    """The names of office_hours_limit that name sites of ``server``, when the run acts on several UCX Suite servers.
+
+    ``servers`` maps each host of the run to its office_hours_sites (None for a host without). A limit names sites of any
+    of them: a server gets the names of its own sites (ignoring case, in the order given), and [] when the limit names
+    none of them, which the role reads as nothing to do (an empty limit, every site, is returned as []: the caller tells
+    the two apart). A name that matches no site of any server is an error. With one server (or ``server`` not among
+    them) the names come back unchanged: the site list's own reading reports an unknown name, as it always did.
+    Only the names are read here, valid sites or not: the sites themselves are checked where they are used.
+    """
+    names = parse_limit(limit)
+    if not is_mapping(servers):
+        raise SiteError('the servers of office_hours_limit must map each inventory host to its office_hours_sites, not %s' % show(servers))
+    named = {}
+    for host, sites in servers.items():
+        if sites is not None:
+            named[host] = [name for name in (_name_of(raw) for raw in (sites if is_list(sites) else ())) if name]
+    if not names or len(named) < 2 or server not in named:
+        return names
+    known = set(name.casefold() for own in named.values() for name in own)
+    unknown = [name for name in names if name.casefold() not in known]
+    if unknown:
+        raise SiteError('office_hours_limit names %s, which match%s no site of any UCX Suite server of this run; the sites are %s'
+                        % (', '.join(repr(name) for name in unknown), 'es' if len(unknown) == 1 else '',
+                           '; '.join('%s (%s)' % (', '.join(own) or 'none', host) for host, own in named.items())))
+    here = set(name.casefold() for name in named[server])
+    return [name for name in names if name.casefold() in here]
 
 
 def parse_sites(sites, defaults=None, limit=None):

@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""The office_hours, office_hours_plan and office_hours_report filters, called as Ansible calls them."""
+"""The office_hours, office_hours_plan, office_hours_report and office_hours_limit filters, called as Ansible calls them."""
 
 from __future__ import annotations
 
@@ -12,11 +12,12 @@ import yaml
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.imagicle.phonelock.plugins.filter import office_hours, office_hours_plan, office_hours_report
+from ansible_collections.imagicle.phonelock.plugins.filter import office_hours, office_hours_limit, office_hours_plan, office_hours_report
 
 office_hours_filter = office_hours.FilterModule().filters()['office_hours']
 plan_filter = office_hours_plan.FilterModule().filters()['office_hours_plan']
 report_filter = office_hours_report.FilterModule().filters()['office_hours_report']
+limit_filter = office_hours_limit.FilterModule().filters()['office_hours_limit']
 
 MILANO = {'name': 'milano', 'timezone': 'Europe/Rome',
           'selections': [{'department': 'Sales', 'custom_field1': 'Milano'}, {'department': 'R&D', 'custom_field1': 'Milano'}]}
@@ -307,3 +308,19 @@ def test_the_documented_line_is_the_real_line():
     report = report_filter(plan_filter([MILANO], at=EVENING), locked={'changed': True, 'state': 'locked', 'results': [sent(40, 38), sent(21, 20)]})
     assert report[0]['line'] == documented
     assert '# - "%s"' % documented in office_hours_report.EXAMPLES
+
+
+# --- office_hours_limit with several servers ----------------------------------------------------------------------
+
+def test_limit_filter_gives_each_server_its_sites_and_the_plan_of_the_others_nothing_to_refuse():
+    servers = {'ucx-emea': [MILANO], 'ucx-apac': [SYDNEY, NEWYORK]}
+    assert limit_filter('sydney', servers=servers, server='ucx-apac') == ['sydney']
+    assert limit_filter('sydney', servers=servers, server='ucx-emea') == []
+    # What the role plans on the server that has the site.
+    assert [entry['name'] for entry in plan_filter([SYDNEY, NEWYORK], at=EVENING, limit=limit_filter('sydney', servers=servers, server='ucx-apac'))] == [
+        'sydney']
+    assert filter_error(limit_filter, 'sydney,berlin', servers=servers, server='ucx-emea') == (
+        "office_hours_limit: office_hours_limit names 'berlin', which matches no site of any UCX Suite server of this run; "
+        "the sites are milano (ucx-emea); sydney, newyork (ucx-apac)")
+    assert filter_error(limit_filter, {'sydney': True}, servers=servers, server='ucx-emea') == (
+        "office_hours_limit: office_hours_limit must be a list of site names, or one comma-separated string of them, not {'sydney': True} (dict)")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.imagicle.phonelock.plugins.plugin_utils._site import SiteError
-from ansible_collections.imagicle.phonelock.plugins.plugin_utils._sites import parse_limit, parse_sites, read_sites, select
+from ansible_collections.imagicle.phonelock.plugins.plugin_utils._sites import parse_limit, parse_sites, read_sites, select, server_limit
 
 FILTERS = 'the filters are department, custom_field1 ... custom_field10 (or customField1 ... customField10) and all_phones'
 
@@ -108,3 +108,47 @@ def test_parse_sites_refuses_any_bad_site_and_lists_every_problem():
         "America/New_York | office_hours_sites[2] (napoli): selections[0].customfield1 is not a filter of imagicle.phonelock.phones "
         "(did you mean custom_field1?); " + FILTERS)
     assert [parsed.name for parsed in parse_sites([site('milano'), site('roma')], limit='ROMA')] == ['roma']
+
+
+# Two UCX Suite servers, one inventory host each; a third host of the play has no sites.
+SERVERS = {'ucx-emea': [site('milano'), site('roma')], 'ucx-apac': [site('sydney'), site('bangalore')], 'awx-runner': None}
+
+
+@pytest.mark.parametrize('limit, emea, apac', [
+    ('sydney', [], ['sydney']),
+    ('ROMA, Sydney', ['ROMA'], ['Sydney']),
+    (['milano', 'roma'], ['milano', 'roma'], []),
+    # An empty limit is every site, on every server.
+    ([], [], []),
+])
+def test_a_limit_of_several_servers_gives_each_server_its_own_sites(limit, emea, apac):
+    assert server_limit(limit, SERVERS, 'ucx-emea') == emea
+    assert server_limit(limit, SERVERS, 'ucx-apac') == apac
+
+
+def test_a_name_of_no_server_fails_every_server_naming_it_and_every_servers_sites():
+    for server in ('ucx-emea', 'ucx-apac'):
+        with pytest.raises(SiteError) as error:
+            server_limit('sydney,berlin', SERVERS, server)
+        assert str(error.value) == ("office_hours_limit names 'berlin', which matches no site of any UCX Suite server of this run; "
+                                    "the sites are milano, roma (ucx-emea); sydney, bangalore (ucx-apac)")
+
+
+def test_one_server_keeps_the_limit_as_given_so_the_sites_reading_reports_an_unknown_name():
+    # The plan then fails with its own message, as it always did (select above).
+    assert server_limit('milano,torino', {'localhost': [site('milano')]}, 'localhost') == ['milano', 'torino']
+    # A host without sites, or other than the servers: nothing to split.
+    assert server_limit('berlin', SERVERS, 'awx-runner') == ['berlin']
+
+
+def test_only_the_names_of_the_other_servers_sites_are_read_valid_or_not():
+    servers = {'a': [site('milano', timezone='EST'), 'not a site', {'name': 7}], 'b': {'name': 'roma'}, 'c': [site('roma')]}
+    assert server_limit('milano', servers, 'a') == ['milano']
+    assert server_limit('milano', servers, 'c') == []
+
+
+@pytest.mark.parametrize('servers, shown', [(['ucx-emea'], "['ucx-emea'] (list)"), ('ucx-emea', "'ucx-emea'")])
+def test_servers_of_anything_else_than_a_mapping_are_refused(servers, shown):
+    with pytest.raises(SiteError) as error:
+        server_limit('milano', servers, 'ucx-emea')
+    assert str(error.value) == 'the servers of office_hours_limit must map each inventory host to its office_hours_sites, not ' + shown
