@@ -74,7 +74,9 @@ def office_hours_limit(limit, servers=None, server=None):
     try:
         return parse_limit(limit) if servers is None else server_limit(limit, servers, server)
     except SiteError as exc:
-        raise AnsibleFilterError('office_hours_limit: %s' % exc) from None
+        text = str(exc)
+        # The messages about the option name it already.
+        raise AnsibleFilterError(text if text.startswith('office_hours_limit ') else 'office_hours_limit: %s' % text) from None
 
 
 class FilterModule:

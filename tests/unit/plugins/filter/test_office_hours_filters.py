@@ -320,7 +320,7 @@ def test_limit_filter_gives_each_server_its_sites_and_the_plan_of_the_others_not
     assert [entry['name'] for entry in plan_filter([SYDNEY, NEWYORK], at=EVENING, limit=limit_filter('sydney', servers=servers, server='ucx-apac'))] == [
         'sydney']
     assert filter_error(limit_filter, 'sydney,berlin', servers=servers, server='ucx-emea') == (
-        "office_hours_limit: office_hours_limit names 'berlin', which matches no site of any UCX Suite server of this run; "
+        "office_hours_limit names 'berlin', which matches no site of any UCX Suite server of this run; "
         "the sites are milano (ucx-emea); sydney, newyork (ucx-apac)")
     assert filter_error(limit_filter, {'sydney': True}, servers=servers, server='ucx-emea') == (
-        "office_hours_limit: office_hours_limit must be a list of site names, or one comma-separated string of them, not {'sydney': True} (dict)")
+        "office_hours_limit must be a list of site names, or one comma-separated string of them, not {'sydney': True} (dict)")

@@ -43,7 +43,7 @@ def test_office_hours_limit_reads_a_list_or_a_comma_separated_string():
     assert limit_filter('') == [] and limit_filter(None) == []
     with pytest.raises(AnsibleFilterError) as error:
         limit_filter({'milano': 1})
-    assert error.value.message == ("office_hours_limit: office_hours_limit must be a list of site names, or one comma-separated string "
+    assert error.value.message == ("office_hours_limit must be a list of site names, or one comma-separated string "
                                    "of them, not {'milano': 1} (dict)")
 
 
