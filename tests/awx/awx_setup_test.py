@@ -21,7 +21,9 @@ Then two servers (two_servers), and a hold ending at the second 02:30 of an autu
 schedule at the UTC instant, kept by a rerun, removed once the hold is gone. Then logging in with a username and
 password (logins): one OAuth2 token for the whole run, none left behind, also by a run that fails half-way, a token
 given in CONTROLLER_OAUTH_TOKEN used and kept; and phonelock_awx_update_secrets false keeping the stored password
-when the server's URL changes.
+when the server's URL changes. Then notifications: notification templates attached per job template and per server
+(phonelock_awx_notifications, a server's phonelock_awx_server_notifications), two made from specs with secrets never
+in the output, a rerun with changed=0, a dropped name detached and a dropped spec's template removed.
 The fake runs with 4 objects a page, so every list the playbook reads spans several pages. Exit code 1 on a failure.
 """
 
@@ -301,6 +303,7 @@ def main():  # pylint: disable=too-many-locals,too-many-statements
     two_servers(sites, defaults)
     one_off(sites, defaults)
     logins(sites, defaults)
+    notifications(sites, defaults)
     print("%d checks failed" % len(FAILURES) if FAILURES else "all checks passed")
     return 1 if FAILURES else 0
 
@@ -583,6 +586,134 @@ def logins(sites, defaults):  # pylint: disable=too-many-locals,too-many-stateme
             check(all(CONTROLLER_PASSWORD not in text and PASSWORD not in text for text in OUTPUTS)
                   and not any(token in text for token in controller.issued for text in OUTPUTS),
                   "no password and no token is in any run's output (run 3 ran at -vvv)")
+        finally:
+            controller.stop()
+
+
+SLACK_TOKEN = "xoxb-slack-t0ken-never-shown"
+HOOK_PASSWORD = "h00k: pa$$ never shown"
+SLACK = {"name": "Phone Lock Slack", "notification_type": "slack",
+         "notification_configuration": {"token": SLACK_TOKEN, "channels": ["#phones"]}}
+HOOK = {"name": "Phone Lock hook", "notification_type": "webhook", "description": "the on-call hook",
+        "notification_configuration": {"url": "https://hooks.example.com/phonelock", "headers": {"X-Team": "voice"},
+                                       "username": "awx", "password": HOOK_PASSWORD}}
+
+
+def attached(controller):
+    """{job template name: {event: sorted notification template names}} of the job templates that have any."""
+    state = controller.snapshot()
+    names = {obj["id"]: obj["name"] for obj in state["objects"]["notification_templates"].values()}
+    templates = {obj["id"]: obj["name"] for obj in state["objects"]["job_templates"].values()}
+    return {templates[jt]: {event.rsplit("_", 1)[1]: sorted(names[nid] for nid in ids) for event, ids in events.items()}
+            for jt, events in state["jt_notifications"].items()}
+
+
+def notifications(sites, defaults):  # pylint: disable=too-many-locals,too-many-statements
+    """Notification templates for the job templates of two servers: the common phonelock_awx_notifications and a
+    server's own phonelock_awx_server_notifications, attached by id within the organization (another organization has a
+    template of the same name); two made from specs, their secrets stored and never shown; a rerun changes nothing;
+    dropping a name detaches it, dropping a managed spec removes its template; a misspelt name fails before any change."""
+    controller = FakeController(page_size=4)
+    organization = controller.add("organizations", name="Default")
+    elsewhere = controller.add("organizations", name="Elsewhere")
+    controller.add("inventories", name="Phone Lock", organization=organization)
+    controller.add_project("Phone Lock", organization, PLAYBOOKS)
+    mail = {"host": "smtp.example.com", "port": 25, "username": "", "password": "", "use_tls": False, "use_ssl": False,
+            "sender": "awx@example.com", "recipients": ["voice@example.com"]}
+    controller.add("notification_templates", name="Ops mail", organization=elsewhere, notification_type="email",
+                   notification_configuration=mail)
+    ops_mail = controller.add("notification_templates", name="Ops mail", organization=organization,
+                              notification_type="email", notification_configuration=mail)
+    url = controller.serve()
+    with tempfile.TemporaryDirectory(prefix="awx-setup-notify-") as work:
+        work = Path(work)
+        inventory = work / "inventory"
+        write_servers(inventory, sites, defaults, SERVERS)
+        apac = inventory / "host_vars" / "ucx-apac.yml"
+        apac.parent.mkdir()
+        apac.write_text(yaml.safe_dump({"phonelock_awx_server_notifications": {
+            "error": ["Phone Lock Slack"], "started": ["Phone Lock hook"]}}), encoding="utf-8")
+        settings = {"phonelock_awx_project": "Phone Lock", "phonelock_awx_inventory": "Phone Lock",
+                    "phonelock_awx_servers": list(SERVERS), "phonelock_awx_notification_templates": [SLACK, HOOK],
+                    "phonelock_awx_notifications": {"error": ["Ops mail", "Phone Lock Slack"], "success": ["Phone Lock hook"]}}
+        (inventory / "awx.yml").write_text(yaml.safe_dump(settings), encoding="utf-8")
+        env = job_env(controller, url, work)
+        outputs = []
+        try:
+            rc, output, changed, seconds = run(inventory, env, "-vvv")
+            outputs.append(output)
+            print("notifications run 1 (-vvv): rc %d, changed=%s, %.1f s" % (rc, changed, seconds))
+            if not check(rc == 0 and changed, "notifications run 1 creates everything"):
+                print(output[-6000:])
+                return
+            state = controller.snapshot()
+            made = {obj["name"]: obj for obj in state["objects"]["notification_templates"].values()
+                    if obj["organization"] == organization}
+            slack, hook = made.get(SLACK["name"], {}), made.get(HOOK["name"], {})
+            marker = "Managed by imagicle.phonelock.awx_setup: it removes this notification template once "
+            check(slack.get("notification_configuration") == {"token": ENCRYPTED, "channels": ["#phones"]}
+                  and state["notification_secrets"].get(slack.get("id")) == {"token": SLACK_TOKEN}
+                  and slack.get("description", "").startswith(marker),
+                  "the Slack spec made a Slack notification template in the organization, its token a secret, marked")
+            check(hook.get("notification_type") == "webhook"
+                  and hook.get("notification_configuration") == dict(HOOK["notification_configuration"], password=ENCRYPTED,
+                                                                     http_method="POST", disable_ssl_verification=False)
+                  and state["notification_secrets"].get(hook.get("id")) == {"password": HOOK_PASSWORD}
+                  and hook.get("description", "").startswith("the on-call hook - " + marker),
+                  "the webhook spec made a webhook notification template, its password a secret, its description kept")
+            expected = {}
+            for host in SERVERS:
+                for name in TEMPLATES:
+                    expected[name.replace("Phone Lock: ", "Phone Lock: %s: " % host)] = (
+                        {"error": ["Ops mail", "Phone Lock Slack"], "success": ["Phone Lock hook"], "started": []}
+                        if host == "ucx-emea" else
+                        {"error": ["Phone Lock Slack"], "success": ["Phone Lock hook"], "started": ["Phone Lock hook"]})
+            check(attached(controller) == expected,
+                  "each job template of each server has its server's notifications, by event: %s" % attached(controller))
+            check(all(ops_mail in events["notification_templates_error"] for events in state["jt_notifications"].values()
+                      if events["notification_templates_error"] and len(events["notification_templates_error"]) == 2),
+                  "'Ops mail' is the organization's, not the like-named one of another organization")
+
+            start = len(controller.log)
+            before = controller.snapshot()
+            outputs.append(check_rerun("notifications run 2 (rerun)", controller, before, inventory, env))
+            check(not [entry for entry in controller.log[start:] if entry["method"] != "GET"],
+                  "notifications run 2 sends nothing but GETs (the notification templates are compared, not re-sent)")
+
+            # "Ops mail" dropped from error (detached), the hook's spec dropped (removed, being managed).
+            # The Slack channel changed too: updated, with the stored token kept (sent back as $encrypted$).
+            slack_channel = dict(SLACK, notification_configuration=dict(SLACK["notification_configuration"], channels=["#voice"]))
+            settings.update(phonelock_awx_notification_templates=[slack_channel],
+                            phonelock_awx_notifications={"error": ["Phone Lock Slack"]})
+            (inventory / "awx.yml").write_text(yaml.safe_dump(settings), encoding="utf-8")
+            apac.write_text(yaml.safe_dump({"phonelock_awx_server_notifications": {"success": ["Ops mail"]}}), encoding="utf-8")
+            rc, output, changed, seconds = run(inventory, env)
+            outputs.append(output)
+            print("notifications run 3 (a name and a spec dropped, a channel changed): rc %d, changed=%s, %.1f s" % (rc, changed, seconds))
+            check(rc == 0 and "Removed notification template 'Phone Lock hook'" in (removal_lines(output) or []),
+                  "notifications run 3 removes the dropped spec's template and says so: %s" % removal_lines(output))
+            for name in expected:
+                expected[name] = ({"error": ["Phone Lock Slack"], "success": [], "started": []} if ": ucx-emea: " in name
+                                  else {"error": ["Phone Lock Slack"], "success": ["Ops mail"], "started": []})
+            check(attached(controller) == expected, "notifications run 3 detaches what was dropped: %s" % attached(controller))
+            slack = controller.named("notification_templates").get(SLACK["name"], {})
+            check(slack.get("notification_configuration") == {"token": ENCRYPTED, "channels": ["#voice"]}
+                  and controller.snapshot()["notification_secrets"].get(slack.get("id")) == {"token": SLACK_TOKEN},
+                  "notifications run 3 changes the Slack channel and keeps the stored token")
+            check(sorted(obj["name"] for obj in controller.snapshot()["objects"]["notification_templates"].values())
+                  == ["Ops mail", "Ops mail", "Phone Lock Slack"], "the hand-made notification templates are kept")
+            outputs.append(check_rerun("notifications run 4 (rerun)", controller, controller.snapshot(), inventory, env))
+
+            before = controller.snapshot()
+            rc, output, changed, seconds = run(inventory, env, "-e", '{"phonelock_awx_notifications": {"error": ["Ops mial"]}}')
+            outputs.append(output)
+            check(rc != 0 and controller.snapshot() == before
+                  and ('phonelock_awx_notifications error names "Ops mial", which is not a notification template of organization '
+                       '"Default": create it there, or give its spec in phonelock_awx_notification_templates') in output,
+                  "a misspelt notification template name fails before any change, saying what to do")
+            check(controller.unsupported == [], "awx.awx needed nothing the fake does not implement: %s" % controller.unsupported)
+            check(not any(secret in text for secret in (SLACK_TOKEN, HOOK_PASSWORD, "h00k") for text in outputs),
+                  "no notification secret is in any run's output (run 1 ran at -vvv)")
         finally:
             controller.stop()
 

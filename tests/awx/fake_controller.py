@@ -31,7 +31,13 @@ tests/awx/awx_setup_test.py imports it and reads FakeController.objects directly
   inputs are stored apart (FakeController.secrets) and answered as $encrypted$, and $encrypted$ sent back in a PATCH
   keeps the stored secret, as AWX does.
 - job_templates: the project and inventory must exist and the playbook must be one the project's last sync found
-  ("Playbook not found for project."); GET/POST .../credentials/ lists, associates and disassociates (204).
+  ("Playbook not found for project."); GET/POST .../credentials/ lists, associates and disassociates (204), and so do
+  .../notification_templates_error/, _success/ and _started/ (FakeController.jt_notifications).
+- notification_templates: email, slack and webhook (AWX 24's init_parameters of those backends: their fields, the
+  defaults filled in for fields not given, required fields and their types checked); name unique per organization; a
+  non-empty password field is stored apart (FakeController.notification_secrets) and
+  answered as $encrypted$, and $encrypted$ sent back in a PATCH keeps the stored one, as AWX's serializer does.
+  DELETE (204) detaches it from every job template.
 - unified_job_templates: the projects and job templates (they share one id sequence, as AWX's do).
 - schedules: the rrule needs DTSTART; extra_data needs a template that prompts for variables.
 
@@ -65,10 +71,25 @@ ENCRYPTED = "$encrypted$"
 API = "/api/v2/"
 PAGE_SIZE = 25
 MAX_PAGE_SIZE = 200
-ENDPOINTS = ("organizations", "inventories", "projects", "credential_types", "credentials", "job_templates", "schedules")
+ENDPOINTS = ("organizations", "inventories", "projects", "credential_types", "credentials", "job_templates", "schedules",
+             "notification_templates")
 TYPES = {"organizations": "organization", "inventories": "inventory", "projects": "project",
          "credential_types": "credential_type", "credentials": "credential", "job_templates": "job_template",
-         "schedules": "schedule"}
+         "schedules": "schedule", "notification_templates": "notification_template"}
+# The job template's notification lists, one per event.
+NOTIFICATION_EVENTS = ("notification_templates_error", "notification_templates_success", "notification_templates_started")
+# The configuration fields of the notification types the tests use, after the init_parameters of AWX 24's backends
+# (awx/main/notifications/email_backend.py, slack_backend.py, webhook_backend.py): type, and the default AWX fills in
+# when the field is not given (no default: required).
+NOTIFICATION_FIELDS = {
+    "email": {"host": ("string",), "port": ("int",), "username": ("string",), "password": ("password",),
+              "use_tls": ("bool",), "use_ssl": ("bool",), "sender": ("string",), "recipients": ("list",),
+              "timeout": ("int", 30)},
+    "slack": {"token": ("password",), "channels": ("list",)},
+    "webhook": {"url": ("string",), "http_method": ("string", "POST"), "disable_ssl_verification": ("bool", False),
+                "username": ("string", ""), "password": ("password", ""), "headers": ("object",)},
+}
+FIELD_TYPES = {"string": (str,), "password": (str,), "int": (int,), "bool": (bool,), "list": (list,), "object": (dict,)}
 # Fields a client may set, with AWX's defaults for those it leaves out.
 WRITABLE = {
     "organizations": {"name": None, "description": ""},
@@ -81,6 +102,9 @@ WRITABLE = {
                       "extra_vars": "", "survey_enabled": False},
     "schedules": {"name": None, "description": "", "unified_job_template": None, "rrule": None, "enabled": True,
                   "extra_data": {}},
+    "notification_templates": {"name": None, "description": "", "organization": None, "notification_type": None,
+                               "notification_configuration": {},
+                               "messages": {"started": None, "success": None, "error": None, "workflow_approval": None}},
 }
 # GET /api/ as AWX 24.6.1 answers it (awx/api/views/root.py, ApiRootView, with the default empty branding settings),
 # and /api/controller/, which only a platform gateway routes (AWX answers Django's 404).
@@ -120,6 +144,10 @@ class FakeController:
         self.secrets = {}
         # job template id -> ordered credential ids; project id -> playbooks its last sync found.
         self.jt_credentials = {}
+        # Notification template id -> its secret configuration fields, never part of an answer.
+        self.notification_secrets = {}
+        # job template id -> {"notification_templates_error": [ids], ...}, the ids in the order they were attached.
+        self.jt_notifications = {}
         self.playbooks = {}
         self._ids = {endpoint: itertools.count(1) for endpoint in ENDPOINTS}
         # Projects and job templates are both unified job templates: one id sequence, as in AWX.
@@ -142,8 +170,9 @@ class FakeController:
     def snapshot(self):
         """Everything, as plain data: the objects, the stored secrets, the credential associations and the tokens."""
         with self.lock:
-            return copy.deepcopy({"objects": self.objects, "secrets": self.secrets,
-                                  "jt_credentials": self.jt_credentials, "tokens": self.token_objects})
+            return copy.deepcopy({"objects": self.objects, "secrets": self.secrets, "notification_secrets": self.notification_secrets,
+                                  "jt_credentials": self.jt_credentials, "jt_notifications": self.jt_notifications,
+                                  "tokens": self.token_objects})
 
     def tokens(self):
         """The live tokens, in id order (values included)."""
@@ -314,12 +343,14 @@ class FakeController:
         if sub is not None:
             if endpoint == "job_templates" and sub == "credentials" and method in ("GET", "POST"):
                 return self._jt_credentials(method, path, obj, query, body)
+            if endpoint == "job_templates" and sub in NOTIFICATION_EVENTS and method in ("GET", "POST"):
+                return self._jt_notifications(method, path, obj, sub, query, body)
             self._unsupported(method, path, "related endpoint %s" % sub)
         if method == "GET":
             return 200, self._public(endpoint, obj)
         if method == "PATCH":
             return 200, self._public(endpoint, self._update(endpoint, obj, body))
-        if method == "DELETE" and endpoint in ("schedules", "job_templates", "credentials"):
+        if method == "DELETE" and endpoint in ("schedules", "job_templates", "credentials", "notification_templates"):
             self._delete(endpoint, obj)
             return 204, None
         return self._unsupported(method, path, "method on an object")
@@ -389,6 +420,10 @@ class FakeController:
         if endpoint == "job_templates":
             obj["related"]["credentials"] = obj["url"] + "credentials/"
             self.jt_credentials[obj_id] = []
+            self.jt_notifications[obj_id] = {event: [] for event in NOTIFICATION_EVENTS}
+            obj["related"].update({event: obj["url"] + event + "/" for event in NOTIFICATION_EVENTS})
+        if endpoint == "notification_templates":
+            self._store_notification(obj, fields["notification_configuration"])
         self.objects[endpoint][obj_id] = obj
         return obj
 
@@ -399,10 +434,19 @@ class FakeController:
             # $encrypted$ sent back means "keep the stored secret".
             fields["inputs"] = {key: (self.secrets[obj["id"]].get(key) if value == ENCRYPTED else value)
                                 for key, value in body["inputs"].items()}
+        if endpoint == "notification_templates":
+            # What is stored, secrets included; $encrypted$ sent back in a PATCH keeps the stored secret.
+            stored = self.notification_secrets.get(obj["id"], {})
+            sent = body.get("notification_configuration", obj["notification_configuration"])
+            if isinstance(sent, dict):
+                fields["notification_configuration"] = {key: (stored.get(key, value) if value == ENCRYPTED else value)
+                                                        for key, value in sent.items()}
         self._validate(endpoint, fields, obj["id"])
         obj.update(fields)
         if endpoint == "credentials":
             self._store_inputs(obj, fields["inputs"])
+        if endpoint == "notification_templates":
+            self._store_notification(obj, fields["notification_configuration"])
         return obj
 
     def _delete(self, endpoint, obj):
@@ -413,8 +457,15 @@ class FakeController:
             for linked in self.jt_credentials.values():
                 if obj["id"] in linked:
                     linked.remove(obj["id"])
+        if endpoint == "notification_templates":
+            self.notification_secrets.pop(obj["id"], None)
+            for events in self.jt_notifications.values():
+                for linked in events.values():
+                    if obj["id"] in linked:
+                        linked.remove(obj["id"])
         if endpoint == "job_templates":
             self.jt_credentials.pop(obj["id"], None)
+            self.jt_notifications.pop(obj["id"], None)
             for schedule in list(self.objects["schedules"].values()):
                 if schedule["unified_job_template"] == obj["id"]:
                     del self.objects["schedules"][schedule["id"]]
@@ -424,6 +475,14 @@ class FakeController:
         secret = {field["id"] for field in kind["inputs"].get("fields", []) if field.get("secret")}
         self.secrets[obj["id"]] = {key: value for key, value in inputs.items() if key in secret}
         obj["inputs"] = {key: (ENCRYPTED if key in secret else value) for key, value in inputs.items()}
+
+    def _store_notification(self, obj, configuration):
+        fields = NOTIFICATION_FIELDS[obj["notification_type"]]
+        secret = {key for key, spec in fields.items() if spec[0] == "password"}
+        self.notification_secrets[obj["id"]] = {key: value for key, value in configuration.items()
+                                                if key in secret and value}
+        obj["notification_configuration"] = {key: (ENCRYPTED if key in secret and value else value)
+                                             for key, value in configuration.items()}
 
     def _pk(self, endpoint, field, value, required=False):
         if value is None:
@@ -448,6 +507,8 @@ class FakeController:
             self._validate_job_template(fields, own_id)
         elif endpoint == "schedules":
             self._validate_schedule(fields)
+        elif endpoint == "notification_templates":
+            self._validate_notification(fields, own_id)
 
     def _unique(self, endpoint, own_id, fields, keys, message):
         for other in self.objects[endpoint].values():
@@ -479,6 +540,35 @@ class FakeController:
         self._unique("job_templates", own_id, fields, ("name", "organization"),
                      "Job template with this Name and Organization already exists.")
 
+    def _validate_notification(self, fields, own_id):
+        self._pk("organizations", "organization", fields["organization"], required=True)
+        kind = fields["notification_type"]
+        if kind not in NOTIFICATION_FIELDS:
+            raise ApiError(400, {"notification_type": ['"%s" is not a valid choice.' % kind]})
+        configuration = fields["notification_configuration"]
+        if not isinstance(configuration, dict):
+            raise ApiError(400, {"notification_configuration": ["Must be a valid JSON dictionary."]})
+        configuration = dict(configuration)
+        missing, errors = [], []
+        for field, spec in NOTIFICATION_FIELDS[kind].items():
+            if field not in configuration:
+                if len(spec) == 1:
+                    missing.append(field)
+                    continue
+                configuration[field] = copy.deepcopy(spec[1])
+            value = configuration[field]
+            if type(value) not in FIELD_TYPES[spec[0]]:  # pylint: disable=unidiomatic-typecheck
+                errors.append("Configuration field '%s' incorrect type, expected %s." % (field, spec[0]))
+            elif spec[0] == "list" and not value:
+                errors.append("No values specified for field '%s'" % field)
+        if missing:
+            errors.insert(0, "Missing required fields for Notification Configuration: %s." % missing)
+        if errors:
+            raise ApiError(400, {"non_field_errors": errors})
+        fields["notification_configuration"] = configuration
+        self._unique("notification_templates", own_id, fields, ("organization", "name"),
+                     "Notification template with this Organization and Name already exists.")
+
     def _validate_schedule(self, fields):
         template = next((obj for obj in self._unified() if obj["id"] == fields["unified_job_template"]), None)
         if template is None:
@@ -504,6 +594,19 @@ class FakeController:
                 linked.remove(credential_id)
         elif credential_id not in linked:
             linked.append(credential_id)
+        return 204, None
+
+    def _jt_notifications(self, method, path, template, event, query, body):
+        linked = self.jt_notifications[template["id"]][event]
+        if method == "GET":
+            return 200, self._list(path, [self.objects["notification_templates"][nid] for nid in linked], query)
+        notification_id = body.get("id")
+        self._pk("notification_templates", "id", notification_id, required=True)
+        if body.get("disassociate"):
+            if notification_id in linked:
+                linked.remove(notification_id)
+        elif notification_id not in linked:
+            linked.append(notification_id)
         return 204, None
 
     @staticmethod
