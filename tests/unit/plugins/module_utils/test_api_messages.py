@@ -70,16 +70,19 @@ def test_with_certificate_checks_off_a_handshake_failure_is_no_certificate_probl
         'the port the server serves HTTPS on, and that the server offers a TLS version this host accepts.' % (URL, cause))
 
 
-@pytest.fixture(scope='module')
-def standin(tmp_path_factory):
-    """The bundled stand-in server, plain HTTP, on a free port of 127.0.0.1."""
+@pytest.fixture
+def standin(tmp_path):
+    """The bundled stand-in server, plain HTTP, on a free port of 127.0.0.1. One per test: ansible-test's units workers
+    may end without a module fixture's teardown, which left the server running."""
     pytest.importorskip('werkzeug', reason='the stand-in server (tests/standin) needs werkzeug')
     spec = importlib.util.spec_from_file_location('standin_launch', STANDIN / 'launch.py')
     launch = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(launch)
-    process, port = launch.start(tmp_path_factory.mktemp('standin'))
-    yield port
-    launch.stop(process)
+    process, port = launch.start(tmp_path / 'standin')
+    try:
+        yield port
+    finally:
+        launch.stop(process)
 
 
 @pytest.mark.parametrize('validate_certs', [True, False])
