@@ -17,6 +17,9 @@ from datetime import datetime
 from elapse import UTC
 
 PREFIX = "imagicle-phonelock"
+# A second installation whose prefix extends the first: each one's globs must leave the other's units alone.
+SECOND = "imagicle-phonelock-b"
+PREFIXES = (PREFIX, SECOND)
 UNIT_DIR = "/etc/systemd/system"
 SECRET_DIR = "/etc/imagicle-phonelock"
 ENV_FILE = f"{SECRET_DIR}/phonelock.env"
@@ -56,22 +59,32 @@ def show(container, units, properties):
     return found
 
 
-def list_timers(container):
+def own(name, prefix):
+    """Whether a name that PREFIX-* matches is prefix's, not a longer prefix's."""
+    return not any(other != prefix and other.startswith(prefix) and name.startswith(other + "-") for other in PREFIXES)
+
+
+def failure_script(prefix=PREFIX):
+    return f"/usr/local/libexec/{prefix}-failure.py"
+
+
+def list_timers(container, prefix=PREFIX):
     """{timer: next elapse (UTC datetime or None)} of the prefix's timers, from systemctl list-timers --all."""
-    listed = json.loads(container.run(["systemctl", "list-timers", "--all", "--output=json", f"{PREFIX}-*"]).stdout)
-    return {entry["unit"]: (datetime.fromtimestamp(entry["next"] / 1e6, UTC) if entry["next"] else None) for entry in listed}
+    listed = json.loads(container.run(["systemctl", "list-timers", "--all", "--output=json", f"{prefix}-*"]).stdout)
+    return {entry["unit"]: (datetime.fromtimestamp(entry["next"] / 1e6, UTC) if entry["next"] else None)
+            for entry in listed if own(entry["unit"], prefix)}
 
 
-def list_units(container):
+def list_units(container, prefix=PREFIX):
     """The prefix's units systemd has loaded (any state)."""
-    listed = json.loads(container.run(["systemctl", "list-units", "--all", "--output=json", f"{PREFIX}-*"]).stdout)
-    return sorted(entry["unit"] for entry in listed)
+    listed = json.loads(container.run(["systemctl", "list-units", "--all", "--output=json", f"{prefix}-*"]).stdout)
+    return sorted(entry["unit"] for entry in listed if own(entry["unit"], prefix))
 
 
-def unit_files(container):
+def unit_files(container, prefix=PREFIX):
     """The prefix's files anywhere under /etc/systemd (unit files and the enablement links), relative to it."""
     base = container.path("/etc/systemd")
-    return sorted(str(path.relative_to(base)) for path in base.rglob(f"{PREFIX}-*"))
+    return sorted(str(path.relative_to(base)) for path in base.rglob(f"{prefix}-*") if own(path.name, prefix))
 
 
 def check_installed(container, timers, say):
@@ -79,7 +92,7 @@ def check_installed(container, timers, say):
     waiting, systemd-analyze verify finds nothing in them, and list-timers shows each one's NEXT as intended."""
     names = sorted(timers)
     expected_files = sorted([f"system/{name}.{kind}" for name in names for kind in ("service", "timer")]
-                            + [f"system/timers.target.wants/{name}.timer" for name in names])
+                            + [f"system/timers.target.wants/{name}.timer" for name in names] + [f"system/{PREFIX}-failure@.service"])
     found_files = unit_files(container)
     expect(found_files == expected_files, f"unit files under /etc/systemd: {found_files}, expected {expected_files}")
     states = show(container, [f"{name}.{kind}" for name in names for kind in ("timer", "service")],
@@ -90,7 +103,8 @@ def check_installed(container, timers, say):
         expect(got == ("loaded", "enabled", "active", "waiting", "loaded"),
                f"{name}: timer load/file/active/sub state and service load state are {got}, "
                "expected ('loaded', 'enabled', 'active', 'waiting', 'loaded')")
-    paths = [f"{UNIT_DIR}/{name}.{kind}" for name in names for kind in ("timer", "service")]
+    expect(container.path(failure_script()).is_file(), f"no failure script {failure_script()}")
+    paths = [f"{UNIT_DIR}/{name}.{kind}" for name in names for kind in ("timer", "service")] + [f"{UNIT_DIR}/{PREFIX}-failure@.service"]
     verified = container.run(["systemd-analyze", "verify", "--man=no", *paths], check=False)
     expect(verified.returncode == 0 and not verified.stdout.strip() and not verified.stderr.strip(),
            f"systemd-analyze verify of the installed units (exit {verified.returncode}):\n{verified.stdout}{verified.stderr}")
@@ -103,18 +117,19 @@ def check_installed(container, timers, say):
     say("units loaded, enabled and verified clean; list-timers NEXT as intended:\n" + text.rstrip())
 
 
-def check_removed(container, gone, say):
-    """Nothing of the prefix is left: no file under /etc/systemd, no loaded unit, no listed timer, no sites or
-    credentials file; systemd knows none of the gone units."""
-    expect(unit_files(container) == [], f"unit files left under /etc/systemd: {unit_files(container)}")
-    expect(list_units(container) == [], f"units still loaded: {list_units(container)}")
-    expect(list_timers(container) == {}, f"timers still listed: {sorted(list_timers(container))}")
-    for path in (SITES_FILE, ENV_FILE):
+def check_removed(container, gone, say, prefix=PREFIX, files=(SITES_FILE, ENV_FILE)):
+    """Nothing of the prefix is left: no file under /etc/systemd, no loaded unit (no failed run either), no listed
+    timer, no failure script, sites or credentials file; systemd knows none of the gone units."""
+    expect(unit_files(container, prefix) == [], f"unit files left under /etc/systemd: {unit_files(container, prefix)}")
+    expect(list_units(container, prefix) == [], f"units still loaded: {list_units(container, prefix)}")
+    expect(list_timers(container, prefix) == {}, f"timers still listed: {sorted(list_timers(container, prefix))}")
+    for path in (*files, failure_script(prefix)):
         expect(not container.path(path).exists(), f"{path} is still there")
-    states = show(container, [f"{name}.{kind}" for name in gone for kind in ("timer", "service")], ["LoadState"])
+    units = [f"{name}.{kind}" for name in gone for kind in ("timer", "service")] + [f"{prefix}-failure@{gone[0]}.service.service"]
+    states = show(container, units, ["LoadState"])
     loaded = sorted(unit for unit, values in states.items() if values.get("LoadState") != "not-found")
     expect(not loaded, f"systemd still finds {loaded}")
-    say(f"removed: no unit file, loaded unit or timer of {PREFIX}-*, no sites file, no credentials file")
+    say(f"removed: no unit file, loaded unit or timer of {prefix}-*, no failure script, sites file or credentials file")
 
 
 def _utc(instant):

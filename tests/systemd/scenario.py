@@ -10,6 +10,7 @@ on the host, reinstall with one site dropped and one renamed, then remove everyt
 """
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -23,7 +24,7 @@ from zoneinfo import ZoneInfo
 import checks
 import elapse
 import roots
-from checks import PREFIX, Failure, expect
+from checks import PREFIX, SECOND, Failure, expect
 from container import Container
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "standin"))
@@ -42,6 +43,21 @@ LEAD = 30
 RUN_TIMEOUT = 50
 # With AccuracySec=1s a timer fires within a second of its time; systemd's default would allow a minute.
 FIRE_DELAY_LIMIT = 2.0
+
+# The second prefix's site, whose credentials hold a wrong password: each of its runs fails (HTTP 401) and starts
+# SECOND-failure@.service, which must log one err entry and run the hook with the facts in its environment.
+WRONG_PASSWORD = "Wr0ng:Pässwörd-2020"
+SECOND_DIR = f"/etc/{SECOND}"
+TOKYO = {"custom_field1": "Tokyo"}
+# The on-failure command: the hook appends what it got to HOOK_LOG. Its argument has %, $, quotes and spaces, which
+# must reach it as written.
+HOOK_ARG = "50% of $HOME, it's \"quoted\""
+HOOK_SCRIPT = """import json, os, sys
+record = {"argv": sys.argv[1:], "stdin": sys.stdin.read(),
+          "env": {key: value for key, value in os.environ.items() if key.startswith("PHONELOCK_")}}
+with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "hook.jsonl"), "a", encoding="utf-8") as log:
+    log.write(json.dumps(record) + "\\n")
+"""
 
 NEW_YORK = {"custom_field1": "New York"}
 BANGALORE = {"custom_field1": "Bangalore"}
@@ -137,6 +153,52 @@ def wait_runs(container, instant, runs):
         time.sleep(0.5)
 
 
+def hook_records(test_dir):
+    path = test_dir / "hook.jsonl"
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
+
+
+def journal(container, *matches):
+    output = container.run(["journalctl", "--no-pager", "-o", "json", *matches]).stdout
+    return [json.loads(line) for line in output.splitlines() if line.strip()]
+
+
+def check_failure(container, test_dir, transition, instant):
+    """The second prefix's run of this transition failed, and its failure unit logged one err entry and ran the hook
+    with the facts; returns the entry."""
+    unit = f"{SECOND}-tokyo-{transition}.service"
+    # OnFailure=PREFIX-failure@%n.service: the instance is the failed unit's whole name.
+    failure = f"{SECOND}-failure@{unit}.service"
+    deadline = instant.timestamp() + RUN_TIMEOUT
+    # A failure unit that succeeded is unloaded at once (systemctl show knows nothing of it then): its end is the hook's
+    # record, and its entry in the journal.
+    while True:
+        info = checks.show(container, [unit, failure], ["ActiveState", "Result", "ExecMainStatus"])
+        records = [record for record in hook_records(test_dir) if record["env"].get("PHONELOCK_UNIT") == unit]
+        entries = journal(container, f"--since=@{int(instant.timestamp())}", f"_SYSTEMD_UNIT={failure}")
+        if records and entries and info[failure]["ActiveState"] not in ("active", "activating"):
+            break
+        expect(time.time() < deadline, f"{RUN_TIMEOUT} s after {instant:%H:%M:%S} UTC {failure} had not run: {info}, "
+                                       f"hook records {records}, journal {entries}")
+        time.sleep(0.5)
+    expect((info[unit]["ActiveState"], info[unit]["Result"], info[unit]["ExecMainStatus"]) == ("failed", "exit-code", "2"),
+           f"{unit}: {info[unit]}, expected failed with exit status 2")
+    errors = [entry for entry in entries if int(entry.get("PRIORITY", 6)) <= 3]
+    expect(len(errors) == 1 and len(entries) == 1, f"{failure} logged {[(e.get('PRIORITY'), e.get('MESSAGE')) for e in entries]}, "
+                                                   "expected exactly one entry at priority err")
+    message = errors[0]["MESSAGE"]
+    head = f"{SECOND}: the {transition} run of site tokyo failed ({unit}, exit status 2): "
+    expect(message.startswith(head + "1 of 1 sites failed: tokyo: ") and "HTTP 401" in message
+           and errors[0].get("SYSLOG_IDENTIFIER") == SECOND and WRONG_PASSWORD not in message,
+           f"{failure}'s entry: {errors[0].get('SYSLOG_IDENTIFIER')}: {message}")
+    wanted = {"argv": ["second", HOOK_ARG], "stdin": message + "\n",
+              "env": {"PHONELOCK_PREFIX": SECOND, "PHONELOCK_UNIT": unit, "PHONELOCK_SITES": "tokyo",
+                      "PHONELOCK_TRANSITION": transition, "PHONELOCK_REASON": message[len(head):],
+                      "PHONELOCK_RESULT": "exit-code", "PHONELOCK_EXIT_STATUS": "2", "PHONELOCK_MESSAGE": message}}
+    expect(records == [wanted], f"the hook got {records}, expected [{wanted}]")
+    return message
+
+
 def check_requests(entries, runs, initial):
     """The requests of one transition are exactly its runs' (any interleaving of runs), each run's in its order."""
     entries = sorted(entries, key=lambda entry: entry["seq"])
@@ -220,6 +282,16 @@ def _scenario(release, container, standin, test_dir, workdir, say):
 
     credentials = {"url": f"http://127.0.0.1:{standin.url.rsplit(':', 1)[1]}", "username": USERNAME, "password": PASSWORD}
     (test_dir / "credentials.json").write_text(json.dumps({"office_hours_timers_credentials": credentials}), encoding="utf-8")
+    (test_dir / "hook.py").write_text(HOOK_SCRIPT, encoding="utf-8")
+    hook = [f"{roots.VENV}/bin/python", f"{TEST_DIR}/hook.py"]
+    (test_dir / "timers.json").write_text(json.dumps({"office_hours_timers_on_failure": [*hook, "main", HOOK_ARG]}), encoding="utf-8")
+    (test_dir / "second.json").write_text(json.dumps({
+        "office_hours_timers_prefix": SECOND, "office_hours_timers_sites_file": f"{SECOND_DIR}/office_hours.json",
+        "office_hours_timers_environment_file": f"{SECOND_DIR}/phonelock.env",
+        "office_hours_timers_credentials": {**credentials, "password": WRONG_PASSWORD},
+        "office_hours_timers_on_failure": [*hook, "second", HOOK_ARG]}), encoding="utf-8")
+    main_args = ["-e", f"@{TEST_DIR}/credentials.json", "-e", f"@{TEST_DIR}/timers.json"]
+    second_args = ["-e", f"@{TEST_DIR}/second.json"]
     lead = LEAD
     for attempt in (1, 2):
         standin.reset()
@@ -232,8 +304,11 @@ def _scenario(release, container, standin, test_dir, workdir, say):
                            f"{elapse.local_hhmm(second, non_whole)})")
         say(figures["plan"])
         (test_dir / "sites.json").write_text(json.dumps({"office_hours_sites": sites}), encoding="utf-8")
+        tokyo = {**sites[1], "name": "tokyo", "selections": [TOKYO]}
+        (test_dir / "second-sites.json").write_text(json.dumps({"office_hours_sites": [tokyo]}), encoding="utf-8")
         started = time.time()
-        watched = playbook(container, workdir, "install", "-e", f"@{TEST_DIR}/sites.json", "-e", f"@{TEST_DIR}/credentials.json")
+        playbook(container, workdir, "install-second", *second_args, "-e", f"@{TEST_DIR}/second-sites.json")
+        watched = playbook(container, workdir, "install", "-e", f"@{TEST_DIR}/sites.json", *main_args)
         say(f"installed in {time.time() - started:.1f} s; credentials watched: {watched}")
         if first.timestamp() - time.time() > 5:
             break
@@ -241,12 +316,19 @@ def _scenario(release, container, standin, test_dir, workdir, say):
         # start again with the times further ahead.
         expect(attempt == 1, f"the install took {time.time() - started:.0f} s, again too slow for the first transition")
         say(f"too late for {first:%H:%M:%S} UTC: removing the timers and starting again further ahead")
-        playbook(container, workdir, "install-again", "-e", f"@{TEST_DIR}/credentials.json", "-e", "office_hours_timers_state=absent")
+        playbook(container, workdir, "install-again", *main_args, "-e", "office_hours_timers_state=absent")
+        playbook(container, workdir, "install-again-second", *second_args, "-e", "office_hours_timers_state=absent")
         deadline = time.time() + RUN_TIMEOUT
-        while checks.list_units(container) and time.time() < deadline:
+        while (checks.list_units(container) or checks.list_units(container, SECOND)) and time.time() < deadline:
             time.sleep(0.5)
+        # The second prefix's runs of the missed transition failed and ran the hook: start its record afresh.
+        (test_dir / "hook.jsonl").unlink(missing_ok=True)
         lead = LEAD + 2 * (time.time() - started)
     checks.check_installed(container, timers_of(sites, datetime.now(elapse.UTC)), say)
+    second_files = sorted([f"system/{SECOND}-tokyo-{kind}.{suffix}" for kind in ("lock", "unlock") for suffix in ("timer", "service")]
+                          + [f"system/timers.target.wants/{SECOND}-tokyo-{kind}.timer" for kind in ("lock", "unlock")]
+                          + [f"system/{SECOND}-failure@.service"])
+    expect(checks.unit_files(container, SECOND) == second_files, f"{SECOND}'s unit files: {checks.unit_files(container, SECOND)}")
     checks.check_secret_at_rest(container)
     written = json.loads(container.path(checks.SITES_FILE).read_text(encoding="utf-8"))
     expect(written.get("office_hours_sites") == sites, f"{checks.SITES_FILE} holds {written}")
@@ -263,19 +345,34 @@ def _scenario(release, container, standin, test_dir, workdir, say):
             f"{name.removeprefix(PREFIX + '-')} fired +{delay:.3f} s, ran {took:.1f} s" for name, (delay, took) in fired.items()))
         late = {name: timing[0] for name, timing in fired.items() if not 0 <= timing[0] <= FIRE_DELAY_LIMIT}
         expect(not late, f"timers fired outside [0, {FIRE_DELAY_LIMIT}] s of {instant:%H:%M:%S} UTC: {late}")
+        transition = "unlock" if when == "opening" else "lock"
+        message = check_failure(container, test_dir, transition, instant)
+        say(f"{when}: {SECOND}-tokyo-{transition} failed; its failure unit logged at err: {message[:160]}...; the hook got the facts")
         entries = [entry for entry in standin.requests() if entry["seq"] > seen]
         early = [entry["seq"] for entry in entries if entry["received"] < instant.timestamp()]
         expect(not early, f"requests {early} arrived before the {when} transition")
-        check_requests(entries, runs, initial)
+        refused = [entry for entry in entries if entry["user"] is None]
+        expect(refused and all((entry["status"], entry["path"].rsplit("/", 1)[-1], entry["args"])
+                               == (401, transition.capitalize(), [["customField1", "Tokyo"]]) for entry in refused),
+               f"the second prefix's requests: {refused}")
         seen = max([seen] + [entry["seq"] for entry in entries])
+        entries = [entry for entry in entries if entry["user"] is not None]
+        check_requests(entries, runs, initial)
         states = apply(states, runs)
         check_phones(standin, states, f"the {when} runs")
         say(f"{when}: the stand-in received exactly {len(entries)} expected requests, in order; every phone as expected")
 
+    # The main prefix's runs all succeeded: its failure unit never started, and the hook ran only for the second's.
+    started_failure = [entry.get("MESSAGE") for entry in journal(container)
+                       if f"{PREFIX}-failure@" in (entry.get("_SYSTEMD_UNIT", "") + entry.get("UNIT", ""))]
+    expect(not started_failure, f"{PREFIX}-failure@ ran after successful runs: {started_failure}")
+    expect([record["argv"][0] for record in hook_records(test_dir)] == ["second", "second"],
+           f"the hook ran for: {[record['argv'][0] for record in hook_records(test_dir)]}")
+
     # A site dropped (newyork) and one renamed (bangalore-reception): exactly the current units remain.
     renamed = [sites[1], {**sites[2], "name": "bangalore-front-desk"}]
     (test_dir / "sites.json").write_text(json.dumps({"office_hours_sites": renamed}), encoding="utf-8")
-    watched = playbook(container, workdir, "reinstall", "-e", f"@{TEST_DIR}/sites.json", "-e", f"@{TEST_DIR}/credentials.json")
+    watched = playbook(container, workdir, "reinstall", "-e", f"@{TEST_DIR}/sites.json", *main_args)
     say(f"reinstalled without newyork, bangalore-reception renamed bangalore-front-desk; credentials watched: {watched}")
     checks.check_installed(container, timers_of(renamed, datetime.now(elapse.UTC)), say)
     gone = [f"{PREFIX}-{name}-{kind}" for name in ("newyork", "bangalore-reception") for kind in ("lock", "unlock")]
@@ -284,12 +381,29 @@ def _scenario(release, container, standin, test_dir, workdir, say):
     checks.check_secret_at_rest(container)
 
     # Removal needs no sites; the credentials variable says the role manages the credentials file.
-    watched = playbook(container, workdir, "remove", "-e", f"@{TEST_DIR}/credentials.json", "-e", "office_hours_timers_state=absent")
+    second_paths = [f"/etc/systemd/{name}" for name in second_files] + [
+        checks.failure_script(SECOND), f"{SECOND_DIR}/office_hours.json", f"{SECOND_DIR}/phonelock.env"]
+
+    def content(path):
+        # An enablement link's absolute target would resolve on the host: compare the link itself.
+        inside = container.path(path)
+        return ("link", os.readlink(inside)) if inside.is_symlink() else inside.read_bytes() if inside.exists() else None
+    second_before = {path: content(path) for path in second_paths}
+    watched = playbook(container, workdir, "remove", *main_args, "-e", "office_hours_timers_state=absent")
     say(f"removed with office_hours_timers_state=absent; credentials watched: {watched}")
     checks.check_removed(container, gone + list(timers_of(renamed, datetime.now(elapse.UTC))), say)
+    second_after = {path: content(path) for path in second_paths}
+    expect(second_after == second_before, f"removing {PREFIX} changed {SECOND}'s files: "
+                                          f"{sorted(path for path in second_paths if second_after[path] != second_before[path])}")
+    expect(sorted(checks.list_timers(container, SECOND)) == [f"{SECOND}-tokyo-{kind}.timer" for kind in ("lock", "unlock")],
+           f"{SECOND}'s timers after removing {PREFIX}: {checks.list_timers(container, SECOND)}")
+    say(f"{SECOND} untouched by the removal of {PREFIX}: its files byte for byte, its timers listed")
+    playbook(container, workdir, "remove-second", *second_args, "-e", "office_hours_timers_state=absent")
+    checks.check_removed(container, [f"{SECOND}-tokyo-lock", f"{SECOND}-tokyo-unlock"], say, SECOND,
+                         (f"{SECOND_DIR}/office_hours.json", f"{SECOND_DIR}/phonelock.env"))
     expect(len(standin.requests()) == seen, f"reinstalling or removing sent requests: {standin.requests()[seen:]}")
-    journal = container.run(["journalctl", "--no-pager", "-o", "cat"]).stdout
-    expect(PASSWORD not in journal, "the password appears in the container's journal")
+    text = container.run(["journalctl", "--no-pager", "-o", "cat"]).stdout
+    expect(PASSWORD not in text and WRONG_PASSWORD not in text, "a password appears in the container's journal")
     return figures
 
 
