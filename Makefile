@@ -370,8 +370,10 @@ demo: $(DEMO_VENV)/.stamp
 	$(DEMO_VENV)/bin/ansible-galaxy collection install --force --offline -p $(DEMO_BUILD)/collections \
 	  $(DEMO_BUILD)/dist/$(notdir $(TARBALL)) 2>&1 | tee -a $(DEMO_BUILD)/output.log
 	$(DEMO_VENV)/bin/python demo/run_demo.py 2>&1 | tee -a $(DEMO_BUILD)/output.log
-	@# A warning in the demo is a fault to fix (a dependency's deprecation, Ansible's own), never noise to live with.
-	@! grep -inE 'warn' $(DEMO_BUILD)/output.log || { echo 'ERROR: make demo printed the warnings above' >&2; exit 1; }
+	@# A warning in the demo is a fault to fix (a dependency's deprecation, Ansible's own), never noise to live with. The one
+	@# expected warning: the stand-in serves plain HTTP, and the module says once per task that the password travels unencrypted.
+	@! grep -inE 'warn' $(DEMO_BUILD)/output.log | grep -vF 'is plain HTTP: every request carries the username and password' \
+	  || { echo 'ERROR: make demo printed the warnings above' >&2; exit 1; }
 
 # --- the README's quick start: the stand-in server in the background, and the test of the quick start ---------------
 # make standin starts tests/standin/server.py from make demo's light venv (it needs werkzeug) on a fixed local port,
