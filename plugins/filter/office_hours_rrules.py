@@ -291,7 +291,7 @@ def office_hours_rrules(sites, start=None, defaults=None, limit=None, horizon_st
     first_day = _parse_start(start)
     try:
         days = horizon_days(horizon, 'office_hours_rrules')
-        from_day = parse_start(horizon_start, 'office_hours_rrules: horizon_start') if horizon_start not in (None, '') else None
+        from_day = parse_start(horizon_start, 'office_hours_rrules: horizon_start', bounded=True) if horizon_start not in (None, '') else None
     except ValueError as exc:
         raise AnsibleFilterError(to_text(exc)) from None
     try:

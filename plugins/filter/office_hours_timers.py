@@ -138,7 +138,7 @@ from ansible.module_utils.common.text.converters import to_text
 
 from ansible_collections.imagicle.phonelock.plugins.plugin_utils._schedules import (
     HORIZON_DAYS, NAME_PREFIX, dated_transitions, group_by_time, horizon_days, horizon_last_day, parse_start,
-    scheduled_transitions)
+    scheduled_transitions, weekday_list)
 from ansible_collections.imagicle.phonelock.plugins.plugin_utils._site import SiteError
 from ansible_collections.imagicle.phonelock.plugins.plugin_utils._sites import parse_sites
 from ansible_collections.imagicle.phonelock.plugins.plugin_utils._zones import is_repeated
@@ -148,29 +148,6 @@ DEFAULT_PREFIX = NAME_PREFIX
 PREFIX_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.-]*$')
 # systemd refuses unit names longer than this, suffix included.
 UNIT_NAME_MAX = 255
-SYSTEMD_WEEKDAYS = ('Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun')
-
-
-def weekday_list(days):
-    """systemd's normalized weekday list: runs of three or more days as ranges, '' for every day."""
-    days = sorted(set(days))
-    if len(days) == len(SYSTEMD_WEEKDAYS):
-        return ''
-    runs = []
-    for day in days:
-        if runs and runs[-1][-1] == day - 1:
-            runs[-1].append(day)
-        else:
-            runs.append([day])
-    words = []
-    for run in runs:
-        if len(run) >= 3:
-            words.append('%s..%s' % (SYSTEMD_WEEKDAYS[run[0]], SYSTEMD_WEEKDAYS[run[-1]]))
-        else:
-            words.extend(SYSTEMD_WEEKDAYS[day] for day in run)
-    return ','.join(words)
-
-
 def on_calendar(times, timezone):
     """OnCalendar values for {weekday: time}: one per distinct time, ordered by their first weekday."""
     values = []
@@ -195,7 +172,7 @@ def office_hours_timers(sites, defaults=None, prefix=DEFAULT_PREFIX, limit=None,
     """The timer specifications of the sites (see DOCUMENTATION)."""
     try:
         days = horizon_days(horizon, 'office_hours_timers')
-        first = parse_start(horizon_start, 'office_hours_timers: horizon_start') if horizon_start not in (None, '') else None
+        first = parse_start(horizon_start, 'office_hours_timers: horizon_start', bounded=True) if horizon_start not in (None, '') else None
     except ValueError as exc:
         raise AnsibleFilterError(to_text(exc)) from None
     if not isinstance(prefix, str) or not PREFIX_RE.match(prefix):

@@ -45,6 +45,8 @@ def group_by_time(times):
 _DATE = re.compile(r'[0-9]{4}-[0-9]{2}-[0-9]{2}\Z')
 # How far ahead the schedulers know the dated transitions (holidays, special days, holds) by default: a year and a day.
 HORIZON_DAYS = 366
+# The dates a horizon may start on.
+START_FIRST, START_LAST = date(1970, 1, 2), date(8999, 12, 31)
 
 
 def dated_transitions(site, first_day, last_day):
@@ -83,14 +85,45 @@ def horizon_days(value, name):
     return value
 
 
-def parse_start(value, name):
-    """A local date option (YYYY-MM-DD or a YAML date) as a plain date; ValueError naming the option."""
+def parse_start(value, name, bounded=False):
+    """A local date option (YYYY-MM-DD or a YAML date) as a plain date; ValueError naming the option. ``bounded``: a
+    horizon's first day, whose window must stay within the dates Python holds."""
+    parsed = None
     if isinstance(value, date) and not isinstance(value, datetime):
-        return date(value.year, value.month, value.day)  # a plain date, whatever subclass YAML gave
-    if isinstance(value, str) and _DATE.match(value.strip()):
+        parsed = date(value.year, value.month, value.day)  # a plain date, whatever subclass YAML gave
+    elif isinstance(value, str) and _DATE.match(value.strip()):
         try:
-            return date.fromisoformat(value.strip())
+            parsed = date.fromisoformat(value.strip())
         except ValueError:
             pass
+    if parsed is not None:
+        # The horizon and its UTC window reach past the dates Python holds: no real calendar needs those.
+        if bounded and not START_FIRST <= parsed <= START_LAST:
+            raise ValueError('%s %s is out of range: give a date from %s to %s' % (name, parsed, START_FIRST, START_LAST))
+        return parsed
     shown = repr(value) if isinstance(value, str) else '%s (%s)' % (value, type(value).__name__)
     raise ValueError('%s %s is not a date: use YYYY-MM-DD (for example 2026-11-30)' % (name, shown))
+
+
+# systemd's weekday names, Monday first (date.weekday()).
+SYSTEMD_WEEKDAYS = ('Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun')
+
+
+def weekday_list(days):
+    """systemd's normalized weekday list: runs of three or more days as ranges, '' for every day."""
+    days = sorted(set(days))
+    if len(days) == len(SYSTEMD_WEEKDAYS):
+        return ''
+    runs = []
+    for day in days:
+        if runs and runs[-1][-1] == day - 1:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    words = []
+    for run in runs:
+        if len(run) >= 3:
+            words.append('%s..%s' % (SYSTEMD_WEEKDAYS[run[0]], SYSTEMD_WEEKDAYS[run[-1]]))
+        else:
+            words.extend(SYSTEMD_WEEKDAYS[day] for day in run)
+    return ','.join(words)

@@ -183,3 +183,12 @@ def test_an_ics_event_of_a_hold_with_no_end_says_until_further_notice():
         'Phones locked: paris', '2026-12-01T10:00:00+01:00', '2026-12-02T08:00:00+01:00',
         'Tue 2026-12-01 held locked until Tue 2026-12-01 20:00 CET: drill (holds[1])\nTue 2026-12-01 closed: after closing (Tue 08:00-18:00)\n'
         'Wed 2026-12-02 closed: before opening (Wed 08:00-18:00)')
+
+
+@pytest.mark.parametrize('start', ['0001-01-01', '9999-12-31'])
+def test_a_horizon_start_out_of_range_is_named_not_a_traceback(start):
+    # Before, the dated values of the timers ran past the dates Python holds: OverflowError.
+    for plan in (lambda: office_hours_timers([ROMA], horizon_start=start), lambda: office_hours_rrules([ROMA], '2026-01-05', horizon_start=start)):
+        with pytest.raises(AnsibleFilterError) as raised:
+            plan()
+        assert str(raised.value).endswith('horizon_start %s is out of range: give a date from 1970-01-02 to 8999-12-31' % start)
