@@ -87,7 +87,7 @@ cd $(5) && PATH="$(1)/bin:$(PYBIN):$$PATH" $(1)/bin/ansible-test $(3) --python $
 endef
 
 .PHONY: help test test-latest prepare lock locks lint build install docs docs-site sanity sanity-216 sanity-221 units units-216 units-221 \
-	integration integration-216 integration-221 standin-tests simulate molecule systemd demo standin standin-stop quickstart bench reliability reliability-ci awx awx-setup \
+	integration integration-216 integration-221 standin-tests simulate molecule systemd demo standin standin-stop quickstart bench bench-fleet bench-awx reliability reliability-ci awx awx-setup \
 	release-checks copy copy-216 copy-221 pybin get-pip get-pip-216 get-pip-221 shellcheck venvs \
 	clean distclean
 
@@ -118,6 +118,10 @@ help:
 	@echo 'make quickstart     the README'"'"'s quick start as written, against the stand-in (tests/quickstart)'
 	@echo 'make bench          time one phones task with many selections against uri / requests loops (benchmarks/bench.py;'
 	@echo '                    BENCH_ARGS=--quick for a smoke run); not part of make test'
+	@echo 'make bench-fleet    N servers closing at one instant, run as the installed timers would (benchmarks/fleet.py;'
+	@echo '                    BENCH_FLEET_ARGS, default --layout fleet --servers 1,10,100,300); not part of make test'
+	@echo 'make bench-awx      awx_setup for a fleet against the fake controller: first run and no-change rerun, time and'
+	@echo '                    API calls (tests/awx/fleet_measure.py; BENCH_AWX_ARGS); not part of make test'
 	@echo 'make reliability    bad input, faults, secrets and load against the stand-in; prints the figures table'
 	@echo '                    (tests/reliability; make test runs it as reliability-ci, with 6 instead of 20 load runs)'
 	@echo 'make awx            the nightly lock run by ansible-runner as AWX runs a job; ansible-builder create of the EE'
@@ -484,6 +488,10 @@ systemd: install
 # --- benchmark (not part of make test: it prints figures, it asserts no timings) ----------------------------
 bench: install
 	$(TOOLS_PY) benchmarks/bench.py $(BENCH_ARGS)
+
+BENCH_FLEET_ARGS ?= --layout fleet --servers 1,10,100,300
+bench-fleet: install
+	$(TOOLS_PY) benchmarks/fleet.py $(BENCH_FLEET_ARGS)
 
 # --- reliability and security: bad input, faults, secrets, load (tests/reliability/README.md) --------------------
 # Prints the figures table (also in .build/reliability/figures.md); make test runs it with 6 concurrent load runs.

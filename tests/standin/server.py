@@ -4,6 +4,7 @@ import argparse
 import logging
 import math
 import os
+import selectors
 import signal
 import socket
 import ssl
@@ -76,7 +77,7 @@ class StandinRequestHandler(WSGIRequestHandler):
                 self.server.connections.count("tls_handshake_failures")
                 if isinstance(error, TimeoutError):
                     self.server.connections.count("idle_timeouts")
-                LOG.info("%s #%d TLS handshake failed: %s", self.client_address[0], self.number, error)
+                self.server.log.info("%s #%d TLS handshake failed: %s", self.client_address[0], self.number, error)
                 self.close_connection = True
                 return
             self.server.connections.count("tls_handshakes")
@@ -138,7 +139,7 @@ class StandinRequestHandler(WSGIRequestHandler):
             self.connection_dropped(error, environ)
             return
         except Exception:  # pylint: disable=broad-exception-caught  # a bug in the stand-in: a 500, and the traceback logged
-            LOG.exception("%s #%d error on request %r", self.address_string(), self.number, self.requestline)
+            self.server.log.exception("%s #%d error on request %r", self.address_string(), self.number, self.requestline)
             reply[:] = ["500 INTERNAL SERVER ERROR", [("Content-Type", "text/plain; charset=utf-8")]]
             chunks[:] = [b"stand-in error (see its log)"]
             self.close_connection = True
@@ -191,8 +192,8 @@ class StandinRequestHandler(WSGIRequestHandler):
         elif isinstance(error, TimeoutError):
             self.server.connections.count("idle_timeouts")
             where = "waiting for a request" if str(error) == "idle" else "in the middle of a request"
-            LOG.info("%s #%d closed: nothing from the client for %g s, %s", self.address_string(), self.number,
-                     self.server.idle_timeout, where)
+            self.server.log.info("%s #%d closed: nothing from the client for %g s, %s", self.address_string(), self.number,
+                                 self.server.idle_timeout, where)
 
     def log_request(self, code="-", size="-") -> None:  # pylint: disable=unused-argument
         self._access(code)
@@ -203,11 +204,11 @@ class StandinRequestHandler(WSGIRequestHandler):
         user = environ.get("standin.user") or "-"
         line = getattr(self, "requestline", "").encode("unicode_escape").decode("ascii")  # no control characters in the log
         mark = " inspection" if environ.get("standin.inspection") else ""
-        LOG.info('%s #%d %s "%s" %s%s', self.address_string(), self.number, user, line, outcome, mark)
+        self.server.log.info('%s #%d %s "%s" %s%s', self.address_string(), self.number, user, line, outcome, mark)
 
     def log(self, type, message, *args) -> None:  # pylint: disable=redefined-builtin
-        LOG.log(logging.ERROR if type == "error" else logging.INFO, "%s #%d " + message.rstrip("\n"), self.address_string(),
-                self.number, *args)
+        self.server.log.log(logging.ERROR if type == "error" else logging.INFO, "%s #%d " + message.rstrip("\n"),
+                            self.address_string(), self.number, *args)
 
 
 def _valid_length(values: list[str]) -> bool:
@@ -228,12 +229,14 @@ def _drain(stream) -> bool:
 
 class StandinServer(ThreadedWSGIServer):
     """Threaded werkzeug server (a thread per connection); TLS sockets are wrapped lazily so the handshake happens in
-    the connection's thread. ``app.connections`` counts the connections."""
+    the connection's thread. ``app.connections`` counts the connections; ``log`` is the access and error log."""
 
     def __init__(self, host: str, port: int, app, tls_context: ssl.SSLContext | None = None,
-                 idle_timeout: float = DEFAULT_IDLE_TIMEOUT):
+                 idle_timeout: float = DEFAULT_IDLE_TIMEOUT, log: logging.Logger | None = None):
         super().__init__(host, port, app, StandinRequestHandler)
         self.idle_timeout = idle_timeout
+        self.log = log or LOG
+        self.timeout = None  # how long handle_request() waits for a connection (serve_many: 0, it asks on a ready socket)
         self.connections = app.connections
         if tls_context is not None:
             self.socket = tls_context.wrap_socket(self.socket, server_side=True, do_handshake_on_connect=False)
@@ -312,11 +315,91 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                              "between requests or within one (default: %(default)g, IIS's connectionTimeout)")
     parser.add_argument("--path-prefix", type=path_prefix, metavar="/PREFIX", help="also serve the API under PREFIX/fw/...")
     parser.add_argument("--log-file", type=Path, help="access and error log (default: standard error)")
-    return parser.parse_args(argv)
+    parser.add_argument("--ports", type=server_count, metavar="N",
+                        help="serve N independent stand-ins from this one process, each on a free port of its own with its own users, "
+                             "request log, faults and connection counts; {n} (1 to N) in --data and --log-file gives each its own file")
+    parser.add_argument("--ports-file", type=Path, help="with --ports: write the N ports here, one a line, once all of them listen")
+    args = parser.parse_args(argv)
+    if args.ports is None and args.ports_file is not None:
+        parser.error("--ports-file needs --ports N")
+    if args.ports is not None and (args.port or args.port_file is not None):
+        parser.error("--ports picks N free ports and writes them to --ports-file: leave out --port and --port-file")
+    return args
+
+
+def server_count(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more servers")
+    return number
+
+
+def numbered(path: Path | None, number: int) -> Path | None:
+    """--data or --log-file of server ``number`` under --ports: {n} replaced by its number (str.format would choke on other braces)."""
+    return None if path is None else Path(str(path).replace("{n}", str(number)))
+
+
+def serve_many(args: argparse.Namespace) -> int:
+    """--ports N: N stand-ins in one process (lighter than N processes for a fleet benchmark). Each has its own state
+    and its own logger (its own file when --log-file holds {n}); one thread accepts on every port."""
+    own_logs = args.log_file is not None and "{n}" in str(args.log_file)
+    shared = logging.FileHandler(args.log_file, encoding="utf-8") if args.log_file and not own_logs else logging.StreamHandler()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", handlers=[shared])
+    try:
+        tls_context = make_tls_context(args.tls_dir, args.tls_hostname) if args.tls_dir else None
+    except ImportError:
+        LOG.error("--tls-dir needs the trustme package (pip install trustme)")
+        return 2
+    servers = []
+    try:
+        for number in range(1, args.ports + 1):
+            data = numbered(args.data, number)
+            try:
+                directory = Directory.load(data)
+            except (OSError, ValueError) as error:
+                LOG.error("server %d: %s %s: %s", number, "cannot read" if isinstance(error, OSError) else "invalid data in", data, error)
+                return 2
+            log = logging.getLogger(f"standin.{number}")
+            if own_logs:
+                handler = logging.FileHandler(numbered(args.log_file, number), encoding="utf-8")
+                handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+                log.addHandler(handler)
+                log.propagate = False
+            app = StandinApp(directory, Journal(directory.lock), latency=args.latency, path_prefix=args.path_prefix)
+            server = StandinServer(args.host, 0, app, tls_context, idle_timeout=args.idle_timeout, log=log)
+            server.timeout = 0  # handle_request() below only runs on a ready socket: it must never wait
+            servers.append(server)
+            log.info("Phone Lock stand-in %d of %d serving %s://%s:%s (pid %s, %d users)", number, args.ports,
+                     "https" if tls_context else "http", args.host, server.port, os.getpid(), len(directory.phones()))
+        stopping = threading.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *dummy: stopping.set())
+        pid, ports = str(os.getpid()).encode(), "".join(f"{server.port}\n" for server in servers).encode()
+        if args.pid_file:
+            write_atomically(args.pid_file, pid)
+        if args.ports_file:
+            write_atomically(args.ports_file, ports)  # last: its appearance means "ready" (every socket already listens)
+        try:
+            with selectors.DefaultSelector() as selector:
+                for server in servers:
+                    selector.register(server.socket, selectors.EVENT_READ, server)
+                while not stopping.is_set():
+                    for key, dummy in selector.select(0.1):
+                        key.data.handle_request()  # accepts one connection, served in a thread of its own
+        finally:
+            LOG.info("shutting down %d servers", len(servers))
+            remove_if_ours(args.ports_file, ports)
+            remove_if_ours(args.pid_file, pid)
+    finally:
+        for server in servers:
+            server.server_close()
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.ports is not None:
+        return serve_many(args)
     handler = logging.FileHandler(args.log_file, encoding="utf-8") if args.log_file else logging.StreamHandler()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", handlers=[handler])
 
