@@ -178,6 +178,9 @@ def layout_vars(args, root, inventory):
                                             'password': '{{ office_hours_password }}'},
         # The services find the collection where this run does.
         'office_hours_timers_environment': {'ANSIBLE_COLLECTIONS_PATH': args.collections},
+        # Every run writes its servers' status and metrics, as installed timers do; a real folder (paths inside the
+        # run files and -e values are not under the root), the same for both layouts.
+        'office_hours_timers_status_dir': str(inventory.parent / 'status'),
     }
     if args.layout == 'per-server':
         return dict(common, **PER_SERVER_VARS)
@@ -560,6 +563,7 @@ def measure(args, fleet, count, single):
     folder = args.workdir / ('n%d' % count)
     root, inventory = folder / 'root', folder / 'inventory'
     root.mkdir(parents=True)
+    (folder / 'status').mkdir()
     write_inventory(inventory, fleet, hosts, layout_vars(args, root, inventory))
     try:
         row['install'] = install(args, folder, inventory)

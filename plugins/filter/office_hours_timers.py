@@ -148,6 +148,8 @@ DEFAULT_PREFIX = NAME_PREFIX
 PREFIX_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.-]*$')
 # systemd refuses unit names longer than this, suffix included.
 UNIT_NAME_MAX = 255
+
+
 def on_calendar(times, timezone):
     """OnCalendar values for {weekday: time}: one per distinct time, ordered by their first weekday."""
     values = []

@@ -92,6 +92,72 @@ def redact(text, *more):
     return text
 
 
+# The status and metrics files of a role run (office_hours_status_path, office_hours_metrics_path): monitoring users read
+# them, so the suites that run the role end to end scan them like the run's output.
+def monitoring_paths(folder, name):
+    """(status path, metrics path) for one run (or one series of runs sharing the files) in folder."""
+    return Path(folder) / f"{name}.status.json", Path(folder) / f"{name}.prom"
+
+
+def monitoring_files(status, metrics, label=""):
+    """{source name: text} of the status and metrics files (bytes decoded leniently); a file that is missing is left out,
+    and named in the second item, the problems."""
+    texts, problems = {}, []
+    for kind, path in (("status file", status), ("metrics file", metrics)):
+        if Path(path).is_file():
+            texts[f"{label}{kind} {Path(path).name}"] = Path(path).read_bytes().decode("utf-8", "replace")
+        else:
+            problems.append(f"{label}the role wrote no {kind} ({path})")
+    return texts, problems
+
+
+def metrics_parser():
+    """prometheus_client's text-format parser, or None when the package is not installed in this Python."""
+    try:
+        from prometheus_client.parser import text_string_to_metric_families  # pylint: disable=import-outside-toplevel
+    except ImportError:
+        return None
+    return text_string_to_metric_families
+
+
+def metrics_problems(text, source, prefix="imagicle_phonelock_"):
+    """(problems, families parsed) of a metrics file read with prometheus_client's parser: it must parse, hold samples,
+    and name every metric under the prefix. Call only when metrics_parser() is not None."""
+    try:
+        families = list(metrics_parser()(text))
+    except Exception as exc:  # pylint: disable=broad-exception-caught
+        return [f"{source}: prometheus_client cannot parse it: {type(exc).__name__}: {exc}"], 0
+    problems = [f"{source}: metric {family.name} is not under {prefix}" for family in families if not family.name.startswith(prefix)]
+    if not any(family.samples for family in families):
+        problems.append(f"{source}: no samples")
+    return problems, len(families)
+
+
+def monitoring_scan_self_check(folder):
+    """Problems if the scan would miss a leak through these files. Fake status files (the password in a site's reason,
+    in UTF-8 and with non-ASCII escaped, the two ways a JSON writer may spell it) and a fake metrics file (the password in
+    a label value), read the way the suites read the real ones, must each be flagged by find_secrets; the same files
+    without it must not."""
+    problems = []
+    for leaked in (True, False):
+        secret = PASSWORD if leaked else "<masked>"
+        document = {"format": 1, "sites": [{"name": "milano", "reason": f"login {USERNAME}:{secret} refused"}]}
+        for ascii_only in (False, True):
+            status, metrics = monitoring_paths(folder, f"self-check-{'leak' if leaked else 'clean'}-{'ascii' if ascii_only else 'utf8'}")
+            status.write_text(json.dumps(document, indent=2, ensure_ascii=ascii_only) + "\n", encoding="utf-8")
+            metrics.write_text(f'imagicle_phonelock_last_run_success{{server="ucx",site="{secret}"}} 0\n', encoding="utf-8")
+            texts, missing = monitoring_files(status, metrics)
+            problems += missing
+            if len(texts) != 2:
+                problems.append(f"self-check: read {sorted(texts)} of the fake {status.name} and {metrics.name}")
+            for source, text in texts.items():
+                flagged = bool(find_secrets({source: text}))
+                if flagged != leaked:
+                    problems.append(f"self-check: a fake {source} {'with' if leaked else 'without'} the password was "
+                                    f"{'flagged' if flagged else 'not flagged'}")
+    return problems
+
+
 def read_tree(folder):
     """{relative path: text} of every file under folder (bytes decoded leniently, so nothing is skipped)."""
     return {str(path.relative_to(folder)): path.read_bytes().decode("utf-8", "replace")

@@ -33,8 +33,14 @@ imports nothing of the collection. After every run it judges the stand-in's phon
 * most_specific: a phone no held, invalid or conflicting site can reach ends in the state of the most specific site
   that the run applies (nested sites follow their broader site), or as it was when the run applies none of them.
 
+Every run also writes the role's status and metrics files (office_hours_status_path, office_hours_metrics_path; the
+runs of one site list share them, so a run reads the previous one's status, as the timers do): each run must write
+the metrics afresh, the metrics must parse (prometheus_client's parser, when installed), and common.find_secrets scans them
+with the run's stdout and stderr for the password (and, in a wrong-password run, for the wrong one), after a
+self-check that it flags a fake status and metrics file holding the password.
+
 Writes .build/reliability/holds.json (with the first violations, their site list and run) and exits 1 on any
-violation. Run by hand after make install: .venv/tools/bin/python tests/reliability/holds.py [--examples N] [--seed S]
+violation or secret found. Run by hand after make install: .venv/tools/bin/python tests/reliability/holds.py [--examples N] [--seed S]
 """
 
 import argparse
@@ -87,6 +93,7 @@ NOWS = ("2026-12-07T10:00:00+00:00", "2026-12-07T21:00:00+01:00", "2026-12-12T15
 WINDOWS = ((utc(7, 9), None), (None, utc(7, 12)), (utc(7, 15), utc(8, 9)), (utc(12, 8), utc(13, 8)), (utc(1, 0), utc(31, 0)),
            (utc(4, 8, 1, 2027), None), (None, None), (utc(2, 8, 11), utc(3, 8, 11)))
 OFFSETS = (0, 60, -300, 330, -210, 840, -720)
+WRONG_PASSWORD = "Adm1n:Wr0ng€2020"
 FAULTS = {"400": {"status": 400, "body": '{"error": "injected by holds.py"}', "content_type": "application/json"},
           "500": {"status": 500, "retry_after": 0},
           "503": {"status": 503, "retry_after": 0, "count": 4}}  # the module's 3 retries, all refused
@@ -650,8 +657,9 @@ def fault_match(case, pick):
     return pool[pick // 2 % len(pool)] if pool else None
 
 
-def run_once(standin, workdir, case, run):
-    """One run from a known start; what the stand-in holds and logged after it."""
+def run_once(standin, workdir, case, run, files):
+    """One run from a known start; what the stand-in holds and logged after it, and the texts to scan for secrets (its
+    output, its status and metrics files: files, the pair of paths of the site list's runs)."""
     standin.reset()
     if run["start"] != "data":
         reply = requests.put(f"{standin.url}{common.API_PATH}{'Lock' if run['start'] == 'locked' else 'Unlock'}", timeout=30,
@@ -661,7 +669,9 @@ def run_once(standin, workdir, case, run):
     start = dict((phone["username"], phone["locked"]) for phone in standin.phones())
     if run["trouble"] in FAULTS and fault_match(case, run["pick"]):
         standin.fault(match=fault_match(case, run["pick"]), **FAULTS[run["trouble"]])
-    extravars = {"office_hours_sites": case["sites"], "office_hours_now": run["now"]}
+    status, metrics = files
+    extravars = {"office_hours_sites": case["sites"], "office_hours_now": run["now"], "office_hours_status_path": str(status),
+                 "office_hours_metrics_path": str(metrics)}
     for key, value in (("defaults", case["defaults"]), ("force", run["force"]), ("limit", run["limit"]), ("concurrency", run["concurrency"])):
         if value:
             extravars[f"office_hours_{key}"] = value
@@ -669,11 +679,38 @@ def run_once(standin, workdir, case, run):
     path.write_text(json.dumps(extravars, ensure_ascii=False), encoding="utf-8")
     env = common.credentials_env(standin)
     if run["trouble"] == "password":
-        env["IMAGICLE_PASSWORD"] = "Adm1n:Wr0ng€2020"
+        env["IMAGICLE_PASSWORD"] = WRONG_PASSWORD
+    # The status stays, for the run to read as the previous one; the metrics go, so that a run that writes none shows
+    # (the role writes both together, and may leave a status file alone when it would not change).
+    metrics.unlink(missing_ok=True)
     done = common.run_playbook(f"imagicle.phonelock.{run['playbook']}", "-e", f"@{path}", env=env)
     phones = standin.phones()
+    texts, missing = common.monitoring_files(status, metrics)
+    texts.update({"stdout": done.stdout, "stderr": done.stderr})
     return {"rc": done.returncode, "crash": crash_of(done), "start": start, "phones": phones, "log": standin.log(),
-            "end": dict((phone["username"], phone["locked"]) for phone in phones)}
+            "end": dict((phone["username"], phone["locked"]) for phone in phones), "texts": texts, "missing": missing}
+
+
+def scan(outcome, run, figures):
+    """Add one run's secrets scan, and the check of its status and metrics files, to the figures; return its problems."""
+    texts = outcome["texts"]
+    leaks = common.find_secrets(texts)
+    if run["trouble"] == "password":
+        # The wrong password is a secret too: the role masks whatever password the run was given.
+        leaks.update(common.find_secrets(texts, {"wrong password": WRONG_PASSWORD, "wrong password, JSON-escaped": json.dumps(WRONG_PASSWORD)[1:-1]}))
+    files = [source for source in texts if source.startswith(("status file ", "metrics file "))]
+    problems = list(outcome["missing"])
+    if common.metrics_parser():
+        for source in files:
+            if source.startswith("metrics file "):
+                found, dummy = common.metrics_problems(texts[source], source)
+                problems += found
+                figures["metrics_files_parsed"] += 1
+    figures["status_metrics_files_scanned"] += len(files)
+    figures["secret_sources_scanned"] += len(texts)
+    figures["secrets_found"] += sum(leaks.values())
+    problems += [f"{source}: {form} x{count}" for (source, form), count in sorted(leaks.items())]
+    return problems
 
 
 def main():
@@ -685,12 +722,21 @@ def main():
     generated = fixed_cases() + generate(options.examples, options.seed)
     figures = {"site_lists": len(generated), "site_lists_fixed": len(fixed_cases()), "runs": 0, "faults_injected": 0,
                "wrong_password_runs": 0, "unlocks_sent": 0, "phones_judged_most_specific": 0, "violations": 0,
-               "violations_by_invariant": dict.fromkeys(INVARIANTS, 0), "examples": []}
+               "violations_by_invariant": dict.fromkeys(INVARIANTS, 0), "examples": [],
+               "status_metrics_files_scanned": 0, "metrics_files_parsed": 0 if common.metrics_parser() else "skipped: no prometheus_client",
+               "secret_sources_scanned": 0, "secrets_found": 0, "monitoring_problems": []}
+    if not common.metrics_parser():
+        print("holds: prometheus_client is not installed in this Python: the metrics files are scanned but not parsed", flush=True)
     with tempfile.TemporaryDirectory(prefix="holds-") as workdir, common.StandIn(Path(workdir) / "standin") as standin:
+        figures["scan_self_check_problems"] = common.monitoring_scan_self_check(workdir)
         for number, case in enumerate(generated):
+            files = common.monitoring_paths(workdir, f"list-{number}")
             for run in case["runs"]:
-                outcome = run_once(standin, workdir, case, run)
+                outcome = run_once(standin, workdir, case, run, files)
                 found = judge(case, run, outcome)
+                monitoring = scan(outcome, run, figures)
+                figures["monitoring_problems"] += [f"list {number + 1}, {run['playbook']} at {run['now']}: {problem}"
+                                                   for problem in monitoring][:max(0, 10 - len(figures["monitoring_problems"]))]
                 figures["runs"] += 1
                 figures["faults_injected"] += sum(entry["fault"] is not None for entry in outcome["log"])
                 figures["wrong_password_runs"] += run["trouble"] == "password"
@@ -708,12 +754,16 @@ def main():
                 print(f"holds: list {number + 1}/{len(generated)}, {len(case['sites'])} sites: {run['playbook']} at {run['now']}"
                       f"{' forced' if run['force'] else ''}{' limit %s' % run['limit'] if run['limit'] else ''}"
                       f"{' (%s)' % run['trouble'] if run['trouble'] else ''}: rc {outcome['rc']}, "
-                      f"{', '.join(invariant for invariant in INVARIANTS if found.get(invariant)) or 'held'}", flush=True)
+                      f"{', '.join(invariant for invariant in INVARIANTS if found.get(invariant)) or 'held'}"
+                      f"{'; status/metrics: ' + '; '.join(monitoring[:2]) if monitoring else ''}", flush=True)
     figures["seconds"] = round(time.monotonic() - started, 1)
     common.write_figures(SUITE, figures)
     problems = [f"{invariant}: {count} run(s) broke it" for invariant, count in figures["violations_by_invariant"].items() if count]
+    problems += figures["scan_self_check_problems"] + figures["monitoring_problems"]
     return common.report(problems, f"{figures['runs']} runs of {figures['site_lists']} generated site lists, "
-                                   f"{figures['faults_injected']} faults injected: every invariant held")
+                                   f"{figures['faults_injected']} faults injected: every invariant held; secrets: "
+                                   f"{figures['secrets_found']} found in {figures['secret_sources_scanned']} sources (status/metrics "
+                                   f"files scanned: {figures['status_metrics_files_scanned']}, metrics parsed: {figures['metrics_files_parsed']})")
 
 
 if __name__ == "__main__":

@@ -36,8 +36,9 @@ def run_suite(name, args):
 def rows(figures):
     """The table rows: (check, what was measured, what must hold, whether it held)."""
     bad, faults, hostile, sites, holds, load = (figures.get(name) or {} for name in SUITES)
-    secrets = sum(suite.get("secrets_found", 0) for suite in (bad, faults, hostile))
-    sources = sum(suite.get("secret_sources_scanned", 0) for suite in (bad, faults, hostile))
+    secrets = sum(suite.get("secrets_found", 0) for suite in (bad, faults, hostile, sites, holds))
+    sources = sum(suite.get("secret_sources_scanned", 0) for suite in (bad, faults, hostile, sites, holds))
+    monitoring = sum(suite.get("status_metrics_files_scanned", 0) for suite in (sites, holds))
     return [
         ("Bad filter values (hypothesis)",
          f"{bad.get('inputs_tried', '?')} tried: {bad.get('exact', '?')} arrived exactly, {bad.get('refused', '?')} refused, "
@@ -69,9 +70,10 @@ def rows(figures):
          f"{hostile.get('huge_body_bytes_sent_before_close', 0) / 1048576:.1f} MiB of a 300 MB body sent before the module closed",
          "0 false successes, 0 crashes", bool(hostile) and hostile.get("false_successes") == 0 and hostile.get("crashes") == 0
          and hostile.get("held") == hostile.get("hostile_cases_tried", 0) + hostile.get("null_cases_tried", 0)),
-        ("Secrets and fragments (-vvvv, ANSIBLE_DEBUG=1, no_log: false, ansible-runner)",
+        ("Secrets and fragments (-vvvv, ANSIBLE_DEBUG=1, no_log: false, ansible-runner, status and metrics files)",
          f"{secrets} found in {sources} outputs and artifacts (whole, every spelling, 8+ characters of the password, 12+ of "
-         f"the token); Authorization sent to the redirect host {faults.get('redirect_authorization_leaks', '?')} times",
+         f"the token); status/metrics files scanned: {monitoring}; Authorization sent to the redirect host "
+         f"{faults.get('redirect_authorization_leaks', '?')} times",
          "0 found, 0 sent",
          bool(bad) and bool(faults) and bool(hostile) and secrets == 0 and faults.get("redirect_authorization_leaks") == 0),
         ("Load",

@@ -17,9 +17,13 @@ not a dictionary at all), plus generated selection values and zone names (hypoth
 
 Then a few cases run end to end: ansible-playbook with the role against the stand-in server; the four good sites'
 phones must be set, no request may carry the bad site's filters, and the run must fail at the end naming the site.
+Those runs also write the role's status and metrics files (office_hours_status_path, office_hours_metrics_path): the
+status must list the five sites with only the bad one failed, the metrics must parse (prometheus_client's parser, when
+installed), and common.find_secrets scans both with the run's stdout and stderr, after a self-check that it flags a fake
+status and metrics file holding the password.
 
-Writes .build/reliability/sites.json and exits 1 when any case is "other" or an end-to-end run did not hold. Run by
-hand after make install: .venv/tools/bin/python tests/reliability/sites.py [--examples N]
+Writes .build/reliability/sites.json and exits 1 when any case is "other", an end-to-end run did not hold, or a secret was
+found. Run by hand after make install: .venv/tools/bin/python tests/reliability/sites.py [--examples N]
 """
 
 import argparse
@@ -184,17 +188,20 @@ def generated(examples):
     return outcomes
 
 
-def end_to_end(workdir):
-    """Run the role against the stand-in for a few cases; return [(case, held, why)]."""
+def end_to_end(workdir, sources):
+    """Run the role against the stand-in for a few cases; return [(case, held, why)]. The runs' output and status and
+    metrics files go to sources ({name: text}) for the secrets scan."""
     held = []
     with common.StandIn(workdir) as standin:
-        for case in END_TO_END:
+        for number, case in enumerate(END_TO_END):
             standin.reset()
             before = dict((phone["username"], phone["locked"]) for phone in standin.phones())
             extravars = Path(workdir) / "extravars.json"
             result = Path(workdir) / "result.json"
             result.unlink(missing_ok=True)
+            status, metrics = common.monitoring_paths(workdir, f"case-{number}")
             extravars.write_text(json.dumps({"office_hours_sites": sites_with(CASES[case]), "office_hours_now": AT,
+                                             "office_hours_status_path": str(status), "office_hours_metrics_path": str(metrics),
                                              "sites_result_file": str(result)}), encoding="utf-8")
             done = common.run_playbook(common.ROOT / "tests" / "reliability" / "playbooks" / "sites.yml", "-e", "@%s" % extravars,
                                        env=common.credentials_env(standin))
@@ -213,8 +220,31 @@ def end_to_end(workdir):
                 problems.append("phones in the wrong state: %s, moved: %s" % (wrong[:5], moved[:5]))
             if any("Napoli" in query for query in sent) or len(sent) != 4:
                 problems.append("requests: %s" % sent)
+            files, missing = common.monitoring_files(status, metrics)
+            problems += missing + monitoring_problems(files)
+            sources.update({"%s: %s" % (case, source): text for source, text in files.items()})
+            sources.update({"%s: ansible-playbook %s" % (case, name): text for name, text in (("stdout", done.stdout), ("stderr", done.stderr))})
             held.append((case, not problems, "; ".join(problems)))
     return held
+
+
+def monitoring_problems(files):
+    """Problems with one run's status and metrics files: the status must be the run's (the five sites, the bad one alone
+    failed), so that the scan reads what monitoring would; the metrics must parse, when prometheus_client is installed."""
+    problems = []
+    for source, text in files.items():
+        if source.startswith("status file "):
+            try:
+                listed = [(site["name"], site["succeeded"]) for site in json.loads(text)["sites"]]
+            except (ValueError, KeyError, TypeError) as exc:
+                problems.append("%s is not a status document: %s" % (source, exc))
+                continue
+            wanted = sorted((site["name"], site["name"] != BAD_NAME) for site in sites_with(bad()))
+            if sorted(listed) != wanted:
+                problems.append("%s lists %s, expected %s" % (source, sorted(listed), wanted))
+        elif common.metrics_parser():
+            problems += common.metrics_problems(text, source)[0]
+    return problems
 
 
 def main():
@@ -225,8 +255,14 @@ def main():
     others = ["%s: %s" % (case, outcome) for case, outcome in fixed.items() if outcome != "confined"]
     drawn = generated(args.examples)
     others += [detail for outcome, detail in drawn if outcome == "other"]
+    sources = {}
     with tempfile.TemporaryDirectory(prefix="sites-") as workdir:
-        runs = end_to_end(workdir)
+        self_check = common.monitoring_scan_self_check(workdir)
+        runs = end_to_end(workdir, sources)
+    leaks = common.find_secrets(sources)
+    files = [source for source in sources if " status file " in source or " metrics file " in source]
+    if not common.metrics_parser():
+        print("sites: prometheus_client is not installed in this Python: the metrics files are scanned but not parsed")
     figures = {
         "site_cases_tried": len(CASES) + len(drawn),
         "site_cases_confined": sum(outcome == "confined" for outcome in fixed.values()) + sum(outcome == "confined" for outcome, dummy in drawn),
@@ -236,12 +272,21 @@ def main():
         "site_end_to_end_held": sum(ok for dummy, ok, dummy2 in runs),
         "other_examples": others[:10],
         "end_to_end_problems": ["%s: %s" % (case, why) for case, ok, why in runs if not ok],
+        "status_metrics_files_scanned": len(files),
+        "metrics_files_parsed": sum(" metrics file " in source for source in files) if common.metrics_parser() else "skipped: no prometheus_client",
+        "secret_sources_scanned": len(sources),
+        "secrets_found": sum(leaks.values()),
+        "secrets_examples": ["%s: %s x%d" % (source, form, count) for (source, form), count in sorted(leaks.items())][:10],
+        "scan_self_check_problems": self_check,
     }
     common.write_figures("sites", figures)
     print("Bad site lists: %d tried (%d fixed, %d generated): %d confined to their site, %d valid, %d other; end to end %d of %d held"
           % (figures["site_cases_tried"], len(CASES), len(drawn), figures["site_cases_confined"], figures["site_cases_valid"],
              figures["site_cases_other"], figures["site_end_to_end_held"], figures["site_end_to_end_runs"]))
-    return 0 if not others and all(ok for dummy, ok, dummy2 in runs) else 1
+    print("Secrets: %d found in %d sources (status/metrics files scanned: %d, metrics parsed: %s); self-check %s"
+          % (figures["secrets_found"], figures["secret_sources_scanned"], figures["status_metrics_files_scanned"],
+             figures["metrics_files_parsed"], "; ".join(self_check) or "flagged the fake leaks"))
+    return 0 if not others and all(ok for dummy, ok, dummy2 in runs) and not leaks and not self_check else 1
 
 
 if __name__ == "__main__":
