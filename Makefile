@@ -493,6 +493,10 @@ BENCH_FLEET_ARGS ?= --layout fleet --servers 1,10,100,300
 bench-fleet: install
 	$(TOOLS_PY) benchmarks/fleet.py $(BENCH_FLEET_ARGS)
 
+BENCH_AWX_ARGS ?= --servers 10 100 --repeat 3
+bench-awx: install $(AWX_PATH)/.stamp
+	ANSIBLE_COLLECTIONS_PATH=$(INSTALL_PATH):$(AWX_PATH) $(TOOLS_PY) tests/awx/fleet_measure.py $(BENCH_AWX_ARGS)
+
 # --- reliability and security: bad input, faults, secrets, load (tests/reliability/README.md) --------------------
 # Prints the figures table (also in .build/reliability/figures.md); make test runs it with 6 concurrent load runs.
 reliability: install

@@ -17,7 +17,10 @@ Uses the ansible-playbook next to this Python. The runs, each checked against th
    template, an unmarked template under the prefix) is kept, and the output names each removal;
 5. the same again: changed=0, "Nothing to remove";
 6. limited to one site: nothing removed, and it says why.
-Then two servers (two_servers), and a hold ending at the second 02:30 of an autumn change (one_off): its one-off
+Every rerun that should change nothing is checked to send only GETs and to run no controller module (counted by
+fleet_measure.py's callback). Then two servers (two_servers), their placement (placement: instance groups in order and
+an execution environment per server, an unknown name refused, dropping detaching; one changed site changes exactly its
+two schedules), and a hold ending at the second 02:30 of an autumn change (one_off): its one-off
 schedule at the UTC instant, kept by a rerun, removed once the hold is gone. Then logging in with a username and
 password (logins): one OAuth2 token for the whole run, none left behind, also by a run that fails half-way, a token
 given in CONTROLLER_OAUTH_TOKEN used and kept; and phonelock_awx_update_secrets false keeping the stored password
@@ -42,6 +45,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fake_controller import ENCRYPTED, FakeController  # noqa: E402  pylint: disable=wrong-import-position
+from fleet_measure import controller_modules, counter_env, read_counts  # noqa: E402  pylint: disable=wrong-import-position
 
 ROOT = Path(__file__).resolve().parents[2]
 PLAYBOOK = ROOT / "playbooks" / "awx_setup.yml"
@@ -57,6 +61,8 @@ OPEN, CLOSE = "{" + "{", "}" + "}"
 
 FAILURES = []
 OUTPUTS = []
+# The module runs of the last run, by action (fleet_measure's counting callback).
+MODULES = {}
 
 
 def check(condition, what):
@@ -81,6 +87,8 @@ def run(inventory, env, *extra):
     done = subprocess.run(command + list(extra), env=env, capture_output=True, text=True, timeout=900, check=False)
     output = done.stdout + done.stderr
     OUTPUTS.append(output)
+    MODULES.clear()
+    MODULES.update(read_counts(env))
     recap = re.search(r"^localhost\s+:\s+ok=\d+\s+changed=(\d+)\s+unreachable=0\s+failed=(\d+)", output, re.M)
     changed = int(recap.group(1)) if recap and recap.group(2) == "0" else None
     return done.returncode, output, changed, time.monotonic() - start
@@ -123,7 +131,7 @@ def job_env(controller, url, work, login="token"):
     env = {key: value for key, value in os.environ.items() if not key.startswith(("CONTROLLER_", "TOWER_"))}
     env.update(CONTROLLER_HOST=url, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", HOME=str(work),
                ANSIBLE_HOME=str(work / "ansible-home"), ANSIBLE_LOCAL_TEMP=str(work / "tmp"),
-               ANSIBLE_REMOTE_TEMP=str(work / "tmp"))
+               ANSIBLE_REMOTE_TEMP=str(work / "tmp"), **counter_env(work))
     if login in ("token", "both"):
         env["CONTROLLER_OAUTH_TOKEN"] = controller.token
     if login in ("password", "both"):
@@ -142,11 +150,17 @@ def check_first_run(what, inventory, env):
 
 
 def check_rerun(what, controller, before, inventory, env, *extra):
-    """A rerun with nothing new: rc 0, changed=0 and the controller's state exactly as before. Returns its output."""
+    """A rerun with nothing new: rc 0, changed=0, the controller's state exactly as before, nothing but reads sent (the
+    run's own login token aside) and no controller module run. Returns its output."""
+    start = len(controller.log)
     rc, output, changed, seconds = run(inventory, env, *extra)
-    print("%s: rc %d, changed=%s, %.1f s" % (what, rc, changed, seconds))
+    print("%s: rc %d, changed=%s, %.1f s, %s" % (what, rc, changed, seconds, controller.calls(start)))
     check(rc == 0 and changed == 0, "%s reports changed=0" % what)
     check(controller.snapshot() == before, "%s leaves the controller's state exactly as it was" % what)
+    sent = sorted({"%s %s" % (entry["method"], entry["path"]) for entry in controller.log[start:]
+                   if entry["method"] != "GET" and not entry["path"].startswith("/api/v2/tokens/")})
+    check(sent == [] and controller_modules(MODULES) == 0,
+          "%s sends only GETs and runs no controller module (sent %s; modules %s)" % (what, sent[:5], MODULES))
     return output
 
 
@@ -159,7 +173,7 @@ def main():  # pylint: disable=too-many-locals,too-many-statements
     examples = yaml.safe_load(SITES.read_text(encoding="utf-8"))
     sites, defaults = examples["office_hours_sites"], examples["office_hours_defaults"]
 
-    controller = FakeController(page_size=4)
+    controller = FakeController(page_size=4, max_page_size=4)
     organization = controller.add("organizations", name="Default")
     other_organization = controller.add("organizations", name="Elsewhere")
     inventory_id = controller.add("inventories", name="Phone Lock", organization=organization)
@@ -301,6 +315,7 @@ def main():  # pylint: disable=too-many-locals,too-many-statements
         finally:
             controller.stop()
     two_servers(sites, defaults)
+    placement(sites, defaults)
     one_off(sites, defaults)
     logins(sites, defaults)
     notifications(sites, defaults)
@@ -328,7 +343,7 @@ def two_servers(sites, defaults):  # pylint: disable=too-many-locals
     """Two UCX Suite servers: a credential, three job templates and the schedules of its own sites each; a duplicate
     site name and an unknown limit refused before any change; a dropped server's templates, schedules and credential
     removed, the other server's kept."""
-    controller = FakeController(page_size=4)
+    controller = FakeController(page_size=4, max_page_size=4)
     organization = controller.add("organizations", name="Default")
     controller.add("inventories", name="Phone Lock", organization=organization)
     controller.add_project("Phone Lock", organization, PLAYBOOKS)
@@ -417,6 +432,106 @@ def two_servers(sites, defaults):  # pylint: disable=too-many-locals
             controller.stop()
 
 
+def placement_of(controller, host):
+    """{job template name: (instance group names in order, execution environment name or None)} of a server's templates."""
+    state = controller.snapshot()
+    groups = {obj["id"]: obj["name"] for obj in state["objects"]["instance_groups"].values()}
+    environments = {obj["id"]: obj["name"] for obj in state["objects"]["execution_environments"].values()}
+    return {obj["name"]: ([groups[gid] for gid in state["jt_instance_groups"][obj["id"]]],
+                          environments.get(obj["execution_environment"]))
+            for obj in state["objects"]["job_templates"].values() if obj["name"].startswith("Phone Lock: %s: " % host)}
+
+
+def placement(sites, defaults):  # pylint: disable=too-many-locals,too-many-statements
+    """Placement per server: a server's instance groups (in order) and execution environment on its job templates only;
+    a rerun sends only reads and runs no module; an unknown name fails before any change, naming the server and the
+    option; a new order is applied; dropping them detaches them (and a rerun is changed=0); one site changed changes
+    exactly its two schedules."""
+    controller = FakeController(page_size=4, max_page_size=4)
+    organization = controller.add("organizations", name="Default")
+    elsewhere = controller.add("organizations", name="Elsewhere")
+    controller.add("inventories", name="Phone Lock", organization=organization)
+    controller.add_project("Phone Lock", organization, PLAYBOOKS)
+    for name in ("default", "emea-nodes", "apac-nodes"):
+        controller.add("instance_groups", name=name)
+    controller.add("execution_environments", name="Phone Lock EE", image="registry.example.com/phonelock-ee:1")
+    controller.add("execution_environments", name="Elsewhere EE", organization=elsewhere, image="registry.example.com/other:1")
+    url = controller.serve()
+    apac = {"name": "ucx-apac", "instance_groups": ["apac-nodes", "default"], "execution_environment": "Phone Lock EE"}
+    emea_templates = {name.replace("Phone Lock: ", "Phone Lock: ucx-emea: "): ([], None) for name in TEMPLATES}
+    with tempfile.TemporaryDirectory(prefix="awx-setup-placement-") as work:
+        work = Path(work)
+        inventory = work / "inventory"
+        write_servers(inventory, sites, defaults, SERVERS)
+        settings = {"phonelock_awx_project": "Phone Lock", "phonelock_awx_inventory": "Phone Lock",
+                    "phonelock_awx_servers": ["ucx-emea", apac]}
+        (inventory / "awx.yml").write_text(yaml.safe_dump(settings), encoding="utf-8")
+        env = job_env(controller, url, work)
+        try:
+            if not check_first_run("placement run 1 (ucx-apac on apac-nodes then default, with Phone Lock EE)", inventory, env):
+                return
+            check(placement_of(controller, "ucx-apac") == {name.replace("Phone Lock: ", "Phone Lock: ucx-apac: "):
+                                                           (["apac-nodes", "default"], "Phone Lock EE") for name in TEMPLATES},
+                  "ucx-apac's job templates run on apac-nodes, then default, with Phone Lock EE: %s" % placement_of(controller, "ucx-apac"))
+            check(placement_of(controller, "ucx-emea") == emea_templates,
+                  "ucx-emea's job templates have no instance group and no execution environment")
+            check_rerun("placement run 2 (rerun)", controller, controller.snapshot(), inventory, env)
+
+            before = controller.snapshot()
+            for entry, option in (({"name": "ucx-apac", "instance_groups": ["apac-nodes", "mars-nodes"]},
+                                   'instance_groups of phonelock_awx_servers entry "ucx-apac" names "mars-nodes", which is not an '
+                                   'instance group of the controller (it has: apac-nodes, default, emea-nodes)'),
+                                  ({"name": "ucx-apac", "execution_environment": "Elsewhere EE"},
+                                   'execution_environment of phonelock_awx_servers entry "ucx-apac" names "Elsewhere EE", which is '
+                                   'neither a global execution environment of the controller nor one of organization "Default"'),
+                                  ({"name": "ucx-apac", "instance_groups": "apac-nodes"},
+                                   'instance_groups of phonelock_awx_servers entry "ucx-apac" must be a list of instance group names')):
+                (inventory / "awx.yml").write_text(yaml.safe_dump(dict(settings, phonelock_awx_servers=["ucx-emea", entry])),
+                                                   encoding="utf-8")
+                start = len(controller.log)
+                rc, output, changed, seconds = run(inventory, env)
+                check(rc != 0 and controller.snapshot() == before and option in output
+                      and not [entry for entry in controller.log[start:] if entry["method"] != "GET"],
+                      "%s: fails before any change, naming the server and the option" % json.dumps(entry))
+
+            (inventory / "awx.yml").write_text(yaml.safe_dump(dict(settings, phonelock_awx_servers=[
+                "ucx-emea", dict(apac, instance_groups=["default", "apac-nodes"])])), encoding="utf-8")
+            rc, output, changed, seconds = run(inventory, env)
+            print("placement run 3 (the order changed): rc %d, changed=%s, %.1f s" % (rc, changed, seconds))
+            check(rc == 0 and changed and all(groups == ["default", "apac-nodes"] for groups, dummy in placement_of(controller, "ucx-apac").values())
+                  and MODULES.get("job_template") == 3 and controller_modules(MODULES) == 3,
+                  "placement run 3 puts default first on ucx-apac's three job templates, with three module runs (%s)" % MODULES)
+
+            (inventory / "awx.yml").write_text(yaml.safe_dump(dict(settings, phonelock_awx_servers=list(SERVERS))), encoding="utf-8")
+            rc, output, changed, seconds = run(inventory, env)
+            print("placement run 4 (placement dropped): rc %d, changed=%s, %.1f s" % (rc, changed, seconds))
+            check(rc == 0 and changed and placement_of(controller, "ucx-apac") == {
+                name.replace("Phone Lock: ", "Phone Lock: ucx-apac: "): ([], None) for name in TEMPLATES},
+                "placement run 4 detaches ucx-apac's instance groups and execution environment: %s" % placement_of(controller, "ucx-apac"))
+            check_rerun("placement run 5 (rerun)", controller, controller.snapshot(), inventory, env)
+
+            # sydney moves to Melbourne's time zone: its two schedules change, and nothing else is sent.
+            before = controller.snapshot()
+            moved = [dict(site, timezone="Australia/Melbourne") if site["name"] == "sydney" else site for site in sites]
+            write_servers(inventory, moved, defaults, SERVERS)
+            start = len(controller.log)
+            rc, output, changed, seconds = run(inventory, env)
+            print("placement run 6 (sydney's time zone changed): rc %d, changed=%s, %.1f s, %s" % (rc, changed, seconds, controller.calls(start)))
+            after = controller.snapshot()
+            differs = sorted(obj["name"] for key, obj in after["objects"]["schedules"].items()
+                             if obj != before["objects"]["schedules"].get(key))
+            sent = sorted("%s %s" % (entry["method"], entry["path"]) for entry in controller.log[start:] if entry["method"] != "GET")
+            sydney = sorted(obj["id"] for obj in before["objects"]["schedules"].values() if obj["name"].startswith("imagicle-phonelock-sydney-"))
+            check(rc == 0 and changed == 1 and differs == ["imagicle-phonelock-sydney-lock", "imagicle-phonelock-sydney-unlock"]
+                  and sent == ["PATCH /api/v2/schedules/%d/" % sid for sid in sydney] and MODULES.get("schedule") == 2
+                  and controller_modules(MODULES) == 2
+                  and dict(after["objects"], schedules=None) == dict(before["objects"], schedules=None),
+                  "placement run 6 changes exactly sydney's two schedules, with two module runs (sent %s; modules %s)" % (sent, MODULES))
+            check(controller.unsupported == [], "awx.awx needed nothing the fake does not implement: %s" % controller.unsupported)
+        finally:
+            controller.stop()
+
+
 def second_half_past_two():
     """The second 02:30 of the next autumn change in Europe/Rome (last Sunday of October) at least a week from now and
     within the schedules' horizon (a year): the instant, as the role's calendar writes it (+01:00)."""
@@ -435,7 +550,7 @@ def one_off(sites, defaults):
     if instant is None:  # within a week of the change, or too far: the horizon does not reach it
         print("one-off schedules: no autumn change in Rome between 7 and 330 days from now, skipped")
         return
-    controller = FakeController(page_size=4)
+    controller = FakeController(page_size=4, max_page_size=4)
     organization = controller.add("organizations", name="Default")
     controller.add("inventories", name="Phone Lock", organization=organization)
     controller.add_project("Phone Lock", organization, PLAYBOOKS)
@@ -509,7 +624,7 @@ def logins(sites, defaults):  # pylint: disable=too-many-locals,too-many-stateme
     """awx.awx logs in with CONTROLLER_USERNAME and CONTROLLER_PASSWORD by making an OAuth2 token, and its controller_api
     lookup never deletes its own: the playbook makes one token for the run and deletes it, also when the run fails.
     phonelock_awx_update_secrets false keeps the stored password when the credential's URL changes."""
-    controller = FakeController(page_size=4, password=CONTROLLER_PASSWORD)
+    controller = FakeController(page_size=4, max_page_size=4, password=CONTROLLER_PASSWORD)
     organization = controller.add("organizations", name="Default")
     controller.add("inventories", name="Phone Lock", organization=organization)
     controller.add_project("Phone Lock", organization, PLAYBOOKS)
@@ -613,7 +728,7 @@ def notifications(sites, defaults):  # pylint: disable=too-many-locals,too-many-
     server's own phonelock_awx_server_notifications, attached by id within the organization (another organization has a
     template of the same name); two made from specs, their secrets stored and never shown; a rerun changes nothing;
     dropping a name detaches it, dropping a managed spec removes its template; a misspelt name fails before any change."""
-    controller = FakeController(page_size=4)
+    controller = FakeController(page_size=4, max_page_size=4)
     organization = controller.add("organizations", name="Default")
     elsewhere = controller.add("organizations", name="Elsewhere")
     controller.add("inventories", name="Phone Lock", organization=organization)

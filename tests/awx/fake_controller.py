@@ -21,7 +21,7 @@ tests/awx/awx_setup_test.py imports it and reads FakeController.objects directly
   Every answer carries the
   X-API-Product-Name and X-API-Product-Version headers that awx.awx compares with its own version.
 - GET /api/v2/ENDPOINT/ lists, paginated as AWX paginates: {count, next, previous, results}, next and previous
-  relative URLs with ?page=N (page_size default 25, at most 200); filters FIELD=VALUE, FIELD__startswith=VALUE and
+  relative URLs with ?page=N (page_size default 25, at most 200: max_page_size, which a test may lower); filters FIELD=VALUE, FIELD__startswith=VALUE and
   or__FIELD=VALUE (the or__ filters OR-ed together, AND-ed with the others, as awx.awx's get_one by name or id uses
   them). An unknown filter field is a 400, as in AWX.
 - GET, PATCH and DELETE /api/v2/ENDPOINT/ID/; POST /api/v2/ENDPOINT/ creates (201). DELETE (schedules, job templates,
@@ -31,8 +31,11 @@ tests/awx/awx_setup_test.py imports it and reads FakeController.objects directly
   inputs are stored apart (FakeController.secrets) and answered as $encrypted$, and $encrypted$ sent back in a PATCH
   keeps the stored secret, as AWX does.
 - job_templates: the project and inventory must exist and the playbook must be one the project's last sync found
-  ("Playbook not found for project."); GET/POST .../credentials/ lists, associates and disassociates (204), and so do
-  .../notification_templates_error/, _success/ and _started/ (FakeController.jt_notifications).
+  ("Playbook not found for project."); execution_environment an id or null; answered with summary_fields.credentials
+  (in lists too), as AWX's JobTemplateSerializer does. GET/POST .../credentials/ lists, associates and disassociates
+  (204), and so do .../notification_templates_error/, _success/ and _started/ (FakeController.jt_notifications) and
+  .../instance_groups/ (FakeController.jt_instance_groups), each listed in the order of association.
+- instance_groups and execution_environments (an organization, or null for a global one): seeded with add(), read.
 - notification_templates: email, slack and webhook (AWX 24's init_parameters of those backends: their fields, the
   defaults filled in for fields not given, required fields and their types checked); name unique per organization; a
   non-empty password field is stored apart (FakeController.notification_secrets) and
@@ -44,6 +47,8 @@ tests/awx/awx_setup_test.py imports it and reads FakeController.objects directly
 Status codes and answer shapes are AWX's; error messages follow AWX's where they are known, so a test should assert
 on status codes and state rather than on their wording.
 
+- FakeController.calls() and .paths() count the requests (since a log position) by method, and by method and path with
+  the ids as N: what the tests and tests/awx/fleet_measure.py report.
 - FakeController.forbidden: (method, endpoint) pairs answered 403, as for a user without that permission, so a test
   can make a run fail half-way.
 
@@ -72,10 +77,11 @@ API = "/api/v2/"
 PAGE_SIZE = 25
 MAX_PAGE_SIZE = 200
 ENDPOINTS = ("organizations", "inventories", "projects", "credential_types", "credentials", "job_templates", "schedules",
-             "notification_templates")
+             "notification_templates", "instance_groups", "execution_environments")
 TYPES = {"organizations": "organization", "inventories": "inventory", "projects": "project",
          "credential_types": "credential_type", "credentials": "credential", "job_templates": "job_template",
-         "schedules": "schedule", "notification_templates": "notification_template"}
+         "schedules": "schedule", "notification_templates": "notification_template", "instance_groups": "instance_group",
+         "execution_environments": "execution_environment"}
 # The job template's notification lists, one per event.
 NOTIFICATION_EVENTS = ("notification_templates_error", "notification_templates_success", "notification_templates_started")
 # The configuration fields of the notification types the tests use, after the init_parameters of AWX 24's backends
@@ -99,12 +105,15 @@ WRITABLE = {
     "credentials": {"name": None, "description": "", "organization": None, "credential_type": None, "inputs": {}},
     "job_templates": {"name": None, "description": "", "job_type": "run", "organization": None, "inventory": None, "limit": "",
                       "project": None, "playbook": "", "ask_variables_on_launch": False, "allow_simultaneous": False,
-                      "extra_vars": "", "survey_enabled": False},
+                      "extra_vars": "", "survey_enabled": False, "execution_environment": None},
     "schedules": {"name": None, "description": "", "unified_job_template": None, "rrule": None, "enabled": True,
                   "extra_data": {}},
     "notification_templates": {"name": None, "description": "", "organization": None, "notification_type": None,
                                "notification_configuration": {},
                                "messages": {"started": None, "success": None, "error": None, "workflow_approval": None}},
+    # Only seeded by tests (add()): the playbook reads them and never changes them.
+    "instance_groups": {"name": None, "is_container_group": False},
+    "execution_environments": {"name": None, "description": "", "organization": None, "image": "", "pull": ""},
 }
 # GET /api/ as AWX 24.6.1 answers it (awx/api/views/root.py, ApiRootView, with the default empty branding settings),
 # and /api/controller/, which only a platform gateway routes (AWX answers Django's 404).
@@ -113,7 +122,11 @@ AWX_API_ROOT = {"description": "AWX REST API", "current_version": "/api/v2/", "a
 UNAUTHENTICATED = {"/api/": (200, AWX_API_ROOT), "/api/controller/": (404, {"detail": "Not found."})}
 # Related objects: field -> endpoint.
 FOREIGN = {"organization": "organizations", "inventory": "inventories", "project": "projects",
-           "credential_type": "credential_types"}
+           "credential_type": "credential_types", "execution_environment": "execution_environments"}
+# The job template's association lists (GET lists, POST {"id": N} associates, {"id": N, "disassociate": true}
+# disassociates): endpoint of what they hold. Each keeps the order of association, as AWX's ordered instance groups do.
+ASSOCIATIONS = dict({"credentials": "credentials", "instance_groups": "instance_groups"},
+                    **{event: "notification_templates" for event in NOTIFICATION_EVENTS})
 
 
 class ApiError(Exception):
@@ -126,11 +139,13 @@ class ApiError(Exception):
 class FakeController:
     """In-memory state and the request handling; serve() puts it on 127.0.0.1."""
 
-    def __init__(self, token=None, page_size=PAGE_SIZE, username="admin", password=None):
+    def __init__(self, token=None, page_size=PAGE_SIZE, username="admin", password=None, max_page_size=MAX_PAGE_SIZE):
         self.token = token or secrets.token_hex(16)
         self.username = username
         self.password = password or secrets.token_hex(12)
         self.page_size = page_size
+        # AWX's MAX_PAGE_SIZE: a larger page_size asked for is cut to it (a test lowers it to see several pages).
+        self.max_page_size = max_page_size
         self.lock = threading.Lock()
         # OAuth2 tokens: id -> the object, its value under "token" (AWX answers it only when it creates one).
         self._token_ids = itertools.count(1)
@@ -148,6 +163,8 @@ class FakeController:
         self.notification_secrets = {}
         # job template id -> {"notification_templates_error": [ids], ...}, the ids in the order they were attached.
         self.jt_notifications = {}
+        # job template id -> its instance group ids, in order (the first is tried first).
+        self.jt_instance_groups = {}
         self.playbooks = {}
         self._ids = {endpoint: itertools.count(1) for endpoint in ENDPOINTS}
         # Projects and job templates are both unified job templates: one id sequence, as in AWX.
@@ -172,7 +189,7 @@ class FakeController:
         with self.lock:
             return copy.deepcopy({"objects": self.objects, "secrets": self.secrets, "notification_secrets": self.notification_secrets,
                                   "jt_credentials": self.jt_credentials, "jt_notifications": self.jt_notifications,
-                                  "tokens": self.token_objects})
+                                  "jt_instance_groups": self.jt_instance_groups, "tokens": self.token_objects})
 
     def tokens(self):
         """The live tokens, in id order (values included)."""
@@ -182,6 +199,23 @@ class FakeController:
     def named(self, endpoint):
         with self.lock:
             return {obj["name"]: copy.deepcopy(obj) for obj in self.objects[endpoint].values()}
+
+    def calls(self, start=0):
+        """The requests since log entry start, counted by method: {"GET": n, "POST": n, ...}."""
+        with self.lock:
+            counts = {}
+            for entry in self.log[start:]:
+                counts[entry["method"]] = counts.get(entry["method"], 0) + 1
+            return counts
+
+    def paths(self, start=0):
+        """The requests since log entry start, counted by method and path with the ids as N: {"GET /api/v2/x/N/": n}."""
+        with self.lock:
+            counts = {}
+            for entry in self.log[start:]:
+                key = "%s %s" % (entry["method"], re.sub(r"/[0-9]+/", "/N/", entry["path"]))
+                counts[key] = counts.get(key, 0) + 1
+            return counts
 
     # --- the HTTP side -----------------------------------------------------------------------------------------------
     def serve(self):
@@ -341,14 +375,12 @@ class FakeController:
         if obj is None:
             raise ApiError(404, {"detail": "Not found."})
         if sub is not None:
-            if endpoint == "job_templates" and sub == "credentials" and method in ("GET", "POST"):
-                return self._jt_credentials(method, path, obj, query, body)
-            if endpoint == "job_templates" and sub in NOTIFICATION_EVENTS and method in ("GET", "POST"):
-                return self._jt_notifications(method, path, obj, sub, query, body)
+            if endpoint == "job_templates" and sub in ASSOCIATIONS and method in ("GET", "POST"):
+                return self._jt_association(method, path, obj, sub, query, body)
             self._unsupported(method, path, "related endpoint %s" % sub)
         if method == "GET":
             return 200, self._public(endpoint, obj)
-        if method == "PATCH":
+        if method == "PATCH" and endpoint not in ("instance_groups", "execution_environments"):
             return 200, self._public(endpoint, self._update(endpoint, obj, body))
         if method == "DELETE" and endpoint in ("schedules", "job_templates", "credentials", "notification_templates"):
             self._delete(endpoint, obj)
@@ -356,16 +388,16 @@ class FakeController:
         return self._unsupported(method, path, "method on an object")
 
     # --- lists -------------------------------------------------------------------------------------------------------
-    def _list(self, path, objects, query):
+    def _list(self, path, objects, query, order="id"):
         page, page_size, filters = 1, self.page_size, []
         for key, value in query:
             if key == "page":
                 page = int(value) if value.isdigit() else 0
             elif key == "page_size":
-                page_size = min(int(value), MAX_PAGE_SIZE) if value.isdigit() and int(value) > 0 else self.page_size
+                page_size = min(int(value), self.max_page_size) if value.isdigit() and int(value) > 0 else self.page_size
             else:
                 filters.append((key, value))
-        chosen = [obj for obj in sorted(objects, key=lambda o: o["id"]) if self._matches(obj, filters)]
+        chosen = [obj for obj in sorted(objects, key=lambda o: o[order]) if self._matches(obj, filters)]
         pages = max(1, -(-len(chosen) // page_size))
         if not 1 <= page <= pages:
             raise ApiError(404, {"detail": "Invalid page."})
@@ -378,7 +410,7 @@ class FakeController:
         return {"count": len(chosen),
                 "next": link(page + 1) if page < pages else None,
                 "previous": link(page - 1) if page > 1 else None,
-                "results": [self._public(endpoint if endpoint in ENDPOINTS else obj["_endpoint"], obj)
+                "results": [self._public(obj["_endpoint"] if obj.get("_endpoint") else endpoint, obj)
                             for obj in chosen[(page - 1) * page_size:page * page_size]]}
 
     @staticmethod
@@ -418,10 +450,10 @@ class FakeController:
             obj["managed"] = False
             self._store_inputs(obj, fields["inputs"])
         if endpoint == "job_templates":
-            obj["related"]["credentials"] = obj["url"] + "credentials/"
             self.jt_credentials[obj_id] = []
             self.jt_notifications[obj_id] = {event: [] for event in NOTIFICATION_EVENTS}
-            obj["related"].update({event: obj["url"] + event + "/" for event in NOTIFICATION_EVENTS})
+            self.jt_instance_groups[obj_id] = []
+            obj["related"].update({name: obj["url"] + name + "/" for name in ASSOCIATIONS})
         if endpoint == "notification_templates":
             self._store_notification(obj, fields["notification_configuration"])
         self.objects[endpoint][obj_id] = obj
@@ -466,6 +498,7 @@ class FakeController:
         if endpoint == "job_templates":
             self.jt_credentials.pop(obj["id"], None)
             self.jt_notifications.pop(obj["id"], None)
+            self.jt_instance_groups.pop(obj["id"], None)
             for schedule in list(self.objects["schedules"].values()):
                 if schedule["unified_job_template"] == obj["id"]:
                     del self.objects["schedules"][schedule["id"]]
@@ -583,36 +616,39 @@ class FakeController:
             raise ApiError(400, {"extra_data": ["Variables %s provided, but this template cannot accept variables."
                                                 % ", ".join(sorted(fields["extra_data"]))]})
 
-    def _jt_credentials(self, method, path, template, query, body):
-        linked = self.jt_credentials[template["id"]]
+    def _linked(self, template_id, name):
+        """The id list of one association of a job template (the list itself, to change in place)."""
+        if name == "credentials":
+            return self.jt_credentials[template_id]
+        if name == "instance_groups":
+            return self.jt_instance_groups[template_id]
+        return self.jt_notifications[template_id][name]
+
+    def _jt_association(self, method, path, template, name, query, body):
+        linked = self._linked(template["id"], name)
+        target = ASSOCIATIONS[name]
         if method == "GET":
-            return 200, self._list(path, [self.objects["credentials"][cid] for cid in linked], query)
-        credential_id = body.get("id")
-        self._pk("credentials", "id", credential_id, required=True)
+            # In association order, not id order: AWX lists ordered instance groups by their position.
+            objects = [dict(self.objects[target][oid], _order=index) for index, oid in enumerate(linked)]
+            return 200, self._list(path, objects, query, order="_order")
+        linked_id = body.get("id")
+        self._pk(target, "id", linked_id, required=True)
         if body.get("disassociate"):
-            if credential_id in linked:
-                linked.remove(credential_id)
-        elif credential_id not in linked:
-            linked.append(credential_id)
+            if linked_id in linked:
+                linked.remove(linked_id)
+        elif linked_id not in linked:
+            linked.append(linked_id)
         return 204, None
 
-    def _jt_notifications(self, method, path, template, event, query, body):
-        linked = self.jt_notifications[template["id"]][event]
-        if method == "GET":
-            return 200, self._list(path, [self.objects["notification_templates"][nid] for nid in linked], query)
-        notification_id = body.get("id")
-        self._pk("notification_templates", "id", notification_id, required=True)
-        if body.get("disassociate"):
-            if notification_id in linked:
-                linked.remove(notification_id)
-        elif notification_id not in linked:
-            linked.append(notification_id)
-        return 204, None
-
-    @staticmethod
-    def _public(endpoint, obj):
+    def _public(self, endpoint, obj):
         answer = {key: copy.deepcopy(value) for key, value in obj.items() if not key.startswith("_")}
         answer["type"] = TYPES[endpoint] if endpoint in TYPES else obj["type"]
+        if endpoint == "job_templates":
+            # As AWX's JobTemplateSerializer summarizes them, in lists too.
+            answer["summary_fields"] = {"credentials": [
+                {"id": cid, "name": self.objects["credentials"][cid]["name"],
+                 "description": self.objects["credentials"][cid]["description"], "kind": "cloud", "cloud": True}
+                for cid in self.jt_credentials[obj["id"]]]}
         return answer
 
 
