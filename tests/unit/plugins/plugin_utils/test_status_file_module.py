@@ -3,7 +3,10 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""The status_file module: the merge with the previous file, under a lock that concurrent runs of one server share."""
+"""The status_file module: the merge with the previous file, under a lock that concurrent runs of one server share.
+
+Here, not under modules/: it builds its documents with the controller-side filters, which ansible-test keeps out of
+the modules context."""
 
 from __future__ import annotations
 
