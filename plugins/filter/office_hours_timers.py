@@ -130,44 +130,18 @@ _value:
       sample: Lock the phones of site milano at closing time
 '''
 
-import re
-from datetime import datetime, timezone
+from datetime import datetime
 
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.text.converters import to_text
 
 from ansible_collections.imagicle.phonelock.plugins.plugin_utils._schedules import (
-    HORIZON_DAYS, NAME_PREFIX, dated_transitions, group_by_time, horizon_days, horizon_last_day, parse_start,
-    scheduled_transitions, weekday_list)
+    HORIZON_DAYS, NAME_PREFIX, PREFIX_RE, UNIT_NAME_MAX, dated_values, horizon_days, parse_start, scheduled_transitions,
+    weekly_values)
 from ansible_collections.imagicle.phonelock.plugins.plugin_utils._site import SiteError
 from ansible_collections.imagicle.phonelock.plugins.plugin_utils._sites import parse_sites
-from ansible_collections.imagicle.phonelock.plugins.plugin_utils._zones import is_repeated
 
 DEFAULT_PREFIX = NAME_PREFIX
-# Unit name characters that need no escaping, the same rule as a site name.
-PREFIX_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.-]*$')
-# systemd refuses unit names longer than this, suffix included.
-UNIT_NAME_MAX = 255
-
-
-def on_calendar(times, timezone):
-    """OnCalendar values for {weekday: time}: one per distinct time, ordered by their first weekday."""
-    values = []
-    for at, days in group_by_time(times):
-        weekdays = weekday_list(days)
-        values.append(' '.join(word for word in (weekdays, '*-*-*', at.strftime('%H:%M:%S'), timezone) if word))
-    return values
-
-
-def dated_values(site, state, first_day, days):
-    """The dated OnCalendar values of the transitions to ``state`` that the weekly values miss, over the same days as the
-    AWX schedules' dated parts. A wall-clock time that occurs twice that day (clocks going back) is written as its UTC
-    instant: systemd reads a repeated local time as its first occurrence, which may be an hour early."""
-    if not days:
-        return []
-    return [(local.astimezone(timezone.utc).strftime('%Y-%m-%d %H:%M:%S UTC') if is_repeated(local)
-             else local.strftime('%Y-%m-%d %H:%M:%S ') + site.timezone)
-            for local, to in dated_transitions(site, first_day, horizon_last_day(first_day, days)) if to == state]
 
 
 def office_hours_timers(sites, defaults=None, prefix=DEFAULT_PREFIX, limit=None, horizon_start=None, horizon=HORIZON_DAYS):
@@ -187,6 +161,7 @@ def office_hours_timers(sites, defaults=None, prefix=DEFAULT_PREFIX, limit=None,
 
     timers = []
     for site in selected:
+        dated = dated_values(site, first or datetime.now(site.zone).date(), days)
         for state, suffix, playbook, description, times in scheduled_transitions(site):
             unit = '%s-%s-%s' % (prefix, site.name, suffix)
             if len(unit + '.service') > UNIT_NAME_MAX:
@@ -198,7 +173,7 @@ def office_hours_timers(sites, defaults=None, prefix=DEFAULT_PREFIX, limit=None,
                 state=state,
                 playbook=playbook,
                 timezone=site.timezone,
-                on_calendar=on_calendar(times, site.timezone) + dated_values(site, state, first or datetime.now(site.zone).date(), days),
+                on_calendar=weekly_values(times, site.timezone) + [line for to, line, dummy in dated if to == state],
                 description=description,
             ))
     return timers

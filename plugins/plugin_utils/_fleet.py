@@ -17,28 +17,21 @@ first occurrence, and a local time that does not exist (skipped when clocks go f
 from __future__ import annotations
 
 import hashlib
-import re
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from ansible_collections.imagicle.phonelock.plugins.plugin_utils._schedules import (
-    HORIZON_DAYS, NAME_PREFIX, TRANSITIONS, dated_transitions, horizon_days, horizon_last_day, parse_start, scheduled_transitions,
-    weekday_list)
+    HORIZON_DAYS, NAME_PREFIX, PREFIX_RE, START_FIRST, START_LAST, TRANSITIONS, UNIT_NAME_MAX, dated_values, horizon_days, parse_start,
+    scheduled_transitions, weekly_value)
 from ansible_collections.imagicle.phonelock.plugins.plugin_utils._sites import read_sites
 from ansible_collections.imagicle.phonelock.plugins.plugin_utils._values import SiteError, is_mapping, show
-from ansible_collections.imagicle.phonelock.plugins.plugin_utils._zones import is_repeated
 
 # Atoms are compared over this window, in UTC: it holds every site's horizon whatever its zone's date is.
 WINDOW_BEFORE, WINDOW_DAYS = 1, 402
 SERVER_KEYS = ('sites', 'defaults')
-_PREFIX_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.-]*$')
-# systemd refuses unit names longer than this, suffix included; the longest of ours is PREFIX-unlock-<10 hex>.service.
-_UNIT_NAME_MAX = 255
 _SERVERS_TEXT = 'a mapping of each UCX Suite server (inventory host) to {sites: its office_hours_sites, defaults: its office_hours_defaults}'
 _PLAYBOOKS = dict((state, (short, playbook)) for state, short, playbook, dummy, dummy2 in TRANSITIONS)
 _VERBS = {'locked': 'Lock', 'unlocked': 'Unlock'}
-# The horizon_start dates the timers plan for, as the holds' instants are bounded.
-_FIRST, _LAST = date(1970, 1, 2), date(8999, 12, 31)
 
 
 class FleetError(SiteError):
@@ -82,14 +75,14 @@ def _options(prefix, horizon_start, horizon):
     except ValueError as exc:
         # horizon_days names its option before the message already: 'horizon: horizon must be ...'.
         raise FleetError(str(exc).replace('horizon: horizon', 'horizon', 1)) from None
-    if first is not None and not _FIRST <= first <= _LAST:
+    if first is not None and not START_FIRST <= first <= START_LAST:
         # The planning window reaches past the last date Python holds (and before the first); no real plan needs that.
-        raise FleetError('horizon_start %s is out of range: give a date from %s to %s' % (first, _FIRST, _LAST))
-    if not isinstance(prefix, str) or not _PREFIX_RE.match(prefix):
+        raise FleetError('horizon_start %s is out of range: give a date from %s to %s' % (first, START_FIRST, START_LAST))
+    if not isinstance(prefix, str) or not PREFIX_RE.match(prefix):
         raise FleetError('the prefix %s is not a valid unit name prefix: use a letter or digit, then letters, digits, "_", "." or "-"' % show(prefix))
-    if len('%s-unlock-0123456789.service' % prefix) > _UNIT_NAME_MAX:
+    if len('%s-unlock-0123456789.service' % prefix) > UNIT_NAME_MAX:
         raise FleetError('the prefix %s... is too long: the unit names (PREFIX-unlock-<10 hex>.service) must fit in %d characters'
-                         % (prefix[:20], _UNIT_NAME_MAX))
+                         % (prefix[:20], UNIT_NAME_MAX))
     return days, first
 
 
@@ -161,11 +154,7 @@ def _dated(site, first, days, cache):
     key = (site.timezone, tuple(sorted(site.weekly.items())), site.closed, site.holidays, tuple(special[:4] for special in site.special),
            tuple((hold.start, hold.end, hold.state) for hold in site.holds), first, days)
     if key not in cache:
-        cache[key] = [(state,
-                       local.astimezone(timezone.utc).strftime('%Y-%m-%d %H:%M:%S UTC') if is_repeated(local)
-                       else local.strftime('%Y-%m-%d %H:%M:%S ') + site.timezone,
-                       int(local.timestamp()))
-                      for local, state in dated_transitions(site, first, horizon_last_day(first, days))]
+        cache[key] = [(state, line, int(local.timestamp())) for state, line, local in dated_values(site, first, days)]
     return cache[key]
 
 
@@ -201,7 +190,7 @@ def _unit(prefix, state, members, atoms):
             weekly.setdefault((atom[3], atom[2]), set()).add(atom[1])
         else:
             dated.append((atom[2], atom[1]))
-    lines = [' '.join(word for word in (weekday_list(days), '*-*-*', at, zone) if word)
+    lines = [weekly_value(days, at, zone)
              for (zone, at), days in sorted(weekly.items(), key=lambda item: (item[0][0], min(item[1]), item[0][1]))]
     lines += [line for dummy, line in sorted(dated)]
     short, playbook = _PLAYBOOKS[state]

@@ -9,12 +9,17 @@ and the dated transitions within a horizon that the weekly ones miss."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 
 from ansible_collections.imagicle.phonelock.plugins.plugin_utils._calendar import transitions
+from ansible_collections.imagicle.phonelock.plugins.plugin_utils._zones import is_repeated
 
 # The first part of the name of every timer unit and AWX schedule: PREFIX-SITE-lock, PREFIX-SITE-unlock.
 NAME_PREFIX = 'imagicle-phonelock'
+# A unit name prefix: characters that need no escaping in a unit name, the same rule as a site name.
+PREFIX_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.-]*$')
+# systemd refuses unit names longer than this, suffix included.
+UNIT_NAME_MAX = 255
 
 # The two transitions of every office day, each run by a shipped playbook:
 # (state from then on, short name, playbook, index of its time in Site.weekly's (opens, closes), description).
@@ -127,3 +132,26 @@ def weekday_list(days):
         else:
             words.extend(SYSTEMD_WEEKDAYS[day] for day in run)
     return ','.join(words)
+
+
+def weekly_value(days, at, zone_name):
+    """One weekly OnCalendar value, as systemd normalizes it: the weekdays (none for every day), HH:MM:SS and the zone."""
+    return ' '.join(word for word in (weekday_list(days), '*-*-*', at, zone_name) if word)
+
+
+def weekly_values(times, zone_name):
+    """OnCalendar values for {weekday: time}: one per distinct time, ordered by their first weekday."""
+    return [weekly_value(days, at.strftime('%H:%M:%S'), zone_name) for at, days in group_by_time(times)]
+
+
+def dated_values(site, first_day, days):
+    """[(state, OnCalendar value, aware local datetime)] of the site's dated transitions over ``days`` days from first_day
+    (the AWX schedules' dated parts cover the same days). A wall-clock time that occurs twice that day (clocks going back)
+    is written as its UTC instant: systemd reads a repeated local time as its first occurrence, which may be an hour early."""
+    if not days:
+        return []
+    return [(state,
+             local.astimezone(timezone.utc).strftime('%Y-%m-%d %H:%M:%S UTC') if is_repeated(local)
+             else local.strftime('%Y-%m-%d %H:%M:%S ') + site.timezone,
+             local)
+            for local, state in dated_transitions(site, first_day, horizon_last_day(first_day, days))]
