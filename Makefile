@@ -503,7 +503,7 @@ reliability: install
 	$(TOOLS_PY) tests/reliability/run.py $(RELIABILITY_ARGS)
 
 reliability-ci: install
-	$(TOOLS_PY) tests/reliability/run.py --load-runs 6 --holds-examples 6
+	$(TOOLS_PY) tests/reliability/run.py --load-runs 6 --holds-examples 6 --fleet-examples 4
 
 # --- AWX / Automation Controller: a job run as AWX runs it, the execution environment ----------------------------
 # awx_setup.yml against the fake AWX controller: create, rerun, prune dropped/renamed sites, rerun (tests/awx/awx_setup_test.py)

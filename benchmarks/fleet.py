@@ -37,6 +37,8 @@ from pathlib import Path
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / 'tests' / 'awx'))
+from fleet_measure import counter_env  # noqa: E402  pylint: disable=wrong-import-position  (its timing callback)
 SERVER = ROOT / 'tests' / 'standin' / 'server.py'
 DATA = json.loads((ROOT / 'tests' / 'standin' / 'data' / 'users.json').read_text(encoding='utf-8'))
 API_PATH = '/fw/Apps/StoneLock/WebAPI/Phones/Lock'
@@ -507,9 +509,13 @@ def run_once(args, fleet, hosts, services):
     started_wall, started = time.time(), time.perf_counter()
     running, outputs = {}, []
     for index, service in enumerate(services):
+        environment = service.environment
+        if args.task_times:
+            environment = dict(environment, **counter_env(args.workdir_now / ('callback-%d' % index)))
+            environment['PHONELOCK_TASK_TIMES'] = str(args.workdir_now / ('task-times-%d.json' % index))
         output = open(logs / ('%d-%s.log' % (index, service.name)), 'w', encoding='utf-8')  # pylint: disable=consider-using-with
         outputs.append(output)
-        process = subprocess.Popen(service.argv, env=service.environment, cwd=service.cwd, stdout=output,  # pylint: disable=consider-using-with
+        process = subprocess.Popen(service.argv, env=environment, cwd=service.cwd, stdout=output,  # pylint: disable=consider-using-with
                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         running[process.pid] = (process, service, output.name)
     failed = []
@@ -598,7 +604,21 @@ def measure(args, fleet, count, single):
                  result['seen_processes'], result['good'], result['wanted'], result['sample_spacing']))
         for problem in result['problems'][:5]:
             print('    PROBLEM: ' + problem)
+        if args.task_times:
+            print_task_times(args.workdir_now)
     return row
+
+
+def print_task_times(folder, top=10):
+    """The costliest tasks of the run's first service, seconds from each task's start to the next one's."""
+    path = folder / 'task-times-0.json'
+    if not path.exists():
+        print('    task times: none written (%s)' % path)
+        return
+    times = json.loads(path.read_text(encoding='utf-8'))
+    print('    task times of the first service, costliest first (%.1f s in all):' % sum(seconds for dummy, seconds in times))
+    for name, seconds in times[:top]:
+        print('      %7.1f s  %s' % (seconds, name))
 
 
 def print_table(args, rows, single):
@@ -637,7 +657,7 @@ def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.split('\n', 1)[0])
     parser.add_argument('--servers', default='10,100,300', help='the N to measure, comma-separated; 1 is always measured first (default %(default)s)')
     parser.add_argument('--layout', choices=['per-server', 'fleet'], default='per-server', help='how the timers are installed (default %(default)s)')
-    parser.add_argument('--forks', type=int, default=10, help='office_hours_timers_forks of the fleet layout (default %(default)s)')
+    parser.add_argument('--forks', type=int, default=5, help="office_hours_timers_forks of the fleet layout (default %(default)s, the role's)")
     parser.add_argument('--repeat', type=int, default=1, help='runs of each N (default %(default)s)')
     parser.add_argument('--max-processes', type=int, default=60,
                         help='refuse an N whose timers would start more processes at once (default %(default)s)')
@@ -648,6 +668,7 @@ def parse_args(argv):
     parser.add_argument('--install-forks', type=int, default=10, help='--forks of the install_timers run (default %(default)s)')
     parser.add_argument('--fleet-var', action='append', default=[], metavar='NAME=JSON',
                         help='one more install variable for the fleet layout ({inventory} is the inventory folder); repeatable')
+    parser.add_argument('--task-times', action='store_true', help="print the costliest tasks of each run's first service (a timing callback)")
     parser.add_argument('--keep', action='store_true', help='keep the temporary folder (units, inventories, logs) and print it')
     args = parser.parse_args(argv)
     try:

@@ -17,7 +17,7 @@ import time
 
 import common
 
-SUITES = ("bad_input", "faults", "hostile", "sites", "holds", "load")
+SUITES = ("bad_input", "faults", "hostile", "sites", "holds", "fleet_runs", "load")
 
 
 def run_suite(name, args):
@@ -35,9 +35,9 @@ def run_suite(name, args):
 
 def rows(figures):
     """The table rows: (check, what was measured, what must hold, whether it held)."""
-    bad, faults, hostile, sites, holds, load = (figures.get(name) or {} for name in SUITES)
-    secrets = sum(suite.get("secrets_found", 0) for suite in (bad, faults, hostile, sites, holds))
-    sources = sum(suite.get("secret_sources_scanned", 0) for suite in (bad, faults, hostile, sites, holds))
+    bad, faults, hostile, sites, holds, fleet, load = (figures.get(name) or {} for name in SUITES)
+    secrets = sum(suite.get("secrets_found", 0) for suite in (bad, faults, hostile, sites, holds, fleet))
+    sources = sum(suite.get("secret_sources_scanned", 0) for suite in (bad, faults, hostile, sites, holds, fleet))
     monitoring = sum(suite.get("status_metrics_files_scanned", 0) for suite in (sites, holds))
     return [
         ("Bad filter values (hypothesis)",
@@ -59,6 +59,10 @@ def rows(figures):
          f"{holds.get('runs', '?')} runs, {holds.get('faults_injected', '?')} faults injected: {holds.get('violations', '?')} invariant "
          f"violations ({', '.join(f'{name} {count}' for name, count in (holds.get('violations_by_invariant') or {}).items() if count) or 'none'})",
          "0 violations", bool(holds) and holds.get("violations") == 0),
+        ("A fleet's runs (office_hours_limit_by_server from an attacker, a wrong password, an unreachable server)",
+         f"{fleet.get('runs', '?')} runs of {fleet.get('servers_per_run', '?')} servers, {fleet.get('entry_kinds_tried', '?')} kinds of "
+         f"entry: {fleet.get('problems', '?')} problems", "0 problems: each server its own entry's requests, one server's trouble "
+         "its own", bool(fleet) and fleet.get("problems") == 0 and not fleet.get("entry_kinds_not_tried")),
         ("Faults",
          f"{faults.get('faults_tried', '?')} tried: {faults.get('survived', '?')} survived, "
          f"{faults.get('clean_failures', '?')} clean failures, {faults.get('false_successes', '?')} false successes",
@@ -103,11 +107,14 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--load-runs", type=int, default=20, help="concurrent ansible-playbook runs in the load test")
     parser.add_argument("--holds-examples", type=int, default=40, help="generated site lists in the holds suite (default 40)")
+    parser.add_argument("--fleet-examples", type=int, default=16,
+                        help="generated office_hours_limit_by_server maps in the fleet_runs suite (default 16)")
     parser.add_argument("--suites", nargs="+", choices=SUITES, default=list(SUITES))
     options = parser.parse_args()
     figures, failed = {}, []
     for name in options.suites:
-        args = {"load": ["--runs", str(options.load_runs)], "holds": ["--examples", str(options.holds_examples)]}.get(name, [])
+        args = {"load": ["--runs", str(options.load_runs)], "holds": ["--examples", str(options.holds_examples)],
+                "fleet_runs": ["--examples", str(options.fleet_examples)]}.get(name, [])
         figures[name], code = run_suite(name, args)
         if code or figures[name] is None:
             failed.append(name)

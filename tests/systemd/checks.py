@@ -19,7 +19,9 @@ from elapse import UTC
 PREFIX = "imagicle-phonelock"
 # A second installation whose prefix extends the first: each one's globs must leave the other's units alone.
 SECOND = "imagicle-phonelock-b"
-PREFIXES = (PREFIX, SECOND)
+# A fleet of 20 servers (fleet.py), installed beside the other two in the same container.
+FLEET = "imagicle-phonelock-fleet"
+PREFIXES = (PREFIX, SECOND, FLEET)
 UNIT_DIR = "/etc/systemd/system"
 SECRET_DIR = "/etc/imagicle-phonelock"
 ENV_FILE = f"{SECRET_DIR}/phonelock.env"
@@ -27,6 +29,15 @@ SITES_FILE = f"{SECRET_DIR}/office_hours.json"
 API_PATH = "/fw/Apps/StoneLock/WebAPI/Phones/"
 # The stand-in's field names for the role's filter keys.
 FIELDS = {"department": "department", **{f"custom_field{n}": f"customField{n}" for n in range(1, 11)}}
+
+
+# The on-failure command of the tests: appends its argv, standard input and PHONELOCK_* variables to hook.jsonl beside it.
+HOOK_SCRIPT = """import json, os, sys
+record = {"argv": sys.argv[1:], "stdin": sys.stdin.read(),
+          "env": {key: value for key, value in os.environ.items() if key.startswith("PHONELOCK_")}}
+with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "hook.jsonl"), "a", encoding="utf-8") as log:
+    log.write(json.dumps(record) + "\\n")
+"""
 
 
 class Failure(AssertionError):
@@ -57,6 +68,12 @@ def show(container, units, properties):
         values = dict(line.split("=", 1) for line in block.splitlines() if "=" in line)
         found[values.get("Id")] = values
     return found
+
+
+def journal(container, *matches):
+    """The journal entries (dicts) that journalctl's matches select."""
+    output = container.run(["journalctl", "--no-pager", "-o", "json", *matches]).stdout
+    return [json.loads(line) for line in output.splitlines() if line.strip()]
 
 
 def own(name, prefix):

@@ -45,6 +45,8 @@ def main():
     parser.add_argument("--cache", type=Path, required=True, help="where the Debian roots are kept between runs")
     parser.add_argument("--workdir", type=Path, required=True, help="the containers' copies, logs and consoles")
     parser.add_argument("--release", action="append", choices=sorted(roots.RELEASES), help="default: all")
+    parser.add_argument("--fleet-release", default="bookworm", choices=[*sorted(roots.RELEASES), "none"],
+                        help="the release whose container also takes the fleet part, after the rest (default: %(default)s)")
     parser.add_argument("--latest", action="store_true",
                         help="the roots' venvs from the ranges of requirements.txt, not the lock files (make test-latest)")
     parser.add_argument("--mirror", default=os.environ.get("DEBIAN_MIRROR") or roots.host_mirror(),
@@ -72,7 +74,8 @@ def main():
         def one(release):
             try:
                 results[release] = scenario.run(release, cached[release], args.tarball.resolve(),
-                                                args.workdir.resolve() / release, lambda text: say(release, text), cleanups)
+                                                args.workdir.resolve() / release, lambda text: say(release, text), cleanups,
+                                                with_fleet=release == args.fleet_release)
             except (Failure, ContainerError) as exc:
                 results[release] = exc
             except Exception as exc:  # pylint: disable=broad-exception-caught
@@ -106,6 +109,14 @@ def main():
             print(f"{release}: PASSED  systemd {systemd}, Python {python}, ansible-core {core}; {outcome['plan']}")
             for name, instant, delay, took in scenario.delays_table(outcome):
                 print(f"    {name:<28} due {instant:%H:%M:%S} UTC, fired +{delay:.3f} s, service ran {took:.1f} s")
+            fleet = outcome.get("fleet")
+            if fleet is None:
+                continue
+            print(f"    fleet of {scenario.fleet.SERVERS} servers: installed in {fleet['install']:.1f} s, removed in {fleet['remove']:.1f} s")
+            for transition in ("unlock", "lock"):
+                unit, instant, delay, took = fleet[transition]
+                print(f"    {unit.removeprefix(scenario.PREFIX + '-'):<28} due {instant:%H:%M:%S} UTC, fired +{delay:.3f} s, "
+                      f"service ran {took:.1f} s")
         else:
             failed += 1
             print(f"{release}: FAILED  {outcome}")

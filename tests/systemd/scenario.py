@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 import checks
 import elapse
+import fleet
 import roots
 from checks import PREFIX, SECOND, Failure, expect
 from container import Container
@@ -49,15 +50,8 @@ FIRE_DELAY_LIMIT = 2.0
 WRONG_PASSWORD = "Wr0ng:Pässwörd-2020"
 SECOND_DIR = f"/etc/{SECOND}"
 TOKYO = {"custom_field1": "Tokyo"}
-# The on-failure command: the hook appends what it got to HOOK_LOG. Its argument has %, $, quotes and spaces, which
-# must reach it as written.
+# The on-failure command (checks.HOOK_SCRIPT). Its argument has %, $, quotes and spaces, which must reach it as written.
 HOOK_ARG = "50% of $HOME, it's \"quoted\""
-HOOK_SCRIPT = """import json, os, sys
-record = {"argv": sys.argv[1:], "stdin": sys.stdin.read(),
-          "env": {key: value for key, value in os.environ.items() if key.startswith("PHONELOCK_")}}
-with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "hook.jsonl"), "a", encoding="utf-8") as log:
-    log.write(json.dumps(record) + "\\n")
-"""
 
 NEW_YORK = {"custom_field1": "New York"}
 BANGALORE = {"custom_field1": "Bangalore"}
@@ -158,11 +152,6 @@ def hook_records(test_dir):
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
 
 
-def journal(container, *matches):
-    output = container.run(["journalctl", "--no-pager", "-o", "json", *matches]).stdout
-    return [json.loads(line) for line in output.splitlines() if line.strip()]
-
-
 def check_failure(container, test_dir, transition, instant):
     """The second prefix's run of this transition failed, and its failure unit logged one err entry and ran the hook
     with the facts; returns the entry."""
@@ -175,7 +164,7 @@ def check_failure(container, test_dir, transition, instant):
     while True:
         info = checks.show(container, [unit, failure], ["ActiveState", "Result", "ExecMainStatus"])
         records = [record for record in hook_records(test_dir) if record["env"].get("PHONELOCK_UNIT") == unit]
-        entries = journal(container, f"--since=@{int(instant.timestamp())}", f"_SYSTEMD_UNIT={failure}")
+        entries = checks.journal(container, f"--since=@{int(instant.timestamp())}", f"_SYSTEMD_UNIT={failure}")
         if records and entries and info[failure]["ActiveState"] not in ("active", "activating"):
             break
         expect(time.time() < deadline, f"{RUN_TIMEOUT} s after {instant:%H:%M:%S} UTC {failure} had not run: {info}, "
@@ -242,8 +231,9 @@ def check_phones(standin, wanted, when):
         for name in wrong[:12]))
 
 
-def run(release, cached_root, tarball, workdir, say, cleanups):
-    """Put the timers through release's systemd; returns the figures. cleanups gets what must run on an abort."""
+def run(release, cached_root, tarball, workdir, say, cleanups, with_fleet=False):
+    """Put the timers through release's systemd; returns the figures. cleanups gets what must run on an abort. with_fleet:
+    then install a fleet of fleet.SERVERS servers in the same container and see its firings (fleet.py)."""
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)
     root = workdir / "root"
@@ -254,18 +244,29 @@ def run(release, cached_root, tarball, workdir, say, cleanups):
     test_dir.mkdir()
     shutil.copy(tarball, test_dir / "collection.tar.gz")
     server, port = launch.start(workdir / "standin")
+    cleanups.append(lambda: launch.stop(server))
+    fleet_server = fleet_ports = None
+    if with_fleet:
+        try:
+            fleet_server, fleet_ports = fleet.start_standins(workdir / "fleet-standins")
+        except Failure:
+            launch.stop(server)
+            raise
+        cleanups.append(lambda: fleet.stop_standins(fleet_server))
     container = Container(root, f"phonelock-{release}", workdir / "console.log")
-    cleanups.extend([container.poweroff, lambda: launch.stop(server)])
+    cleanups.append(container.poweroff)
     try:
-        figures = _scenario(release, container, checks.StandIn(port), test_dir, workdir, say)
+        figures = _scenario(release, container, checks.StandIn(port), fleet_ports, test_dir, workdir, say)
     finally:
         say(f"container: {container.poweroff()}")
         launch.stop(server)
+        if fleet_server is not None:
+            fleet.stop_standins(fleet_server)
     shutil.rmtree(root)
     return figures
 
 
-def _scenario(release, container, standin, test_dir, workdir, say):
+def _scenario(release, container, standin, fleet_ports, test_dir, workdir, say):
     figures = {}
     started = time.monotonic()
     container.boot()
@@ -282,7 +283,7 @@ def _scenario(release, container, standin, test_dir, workdir, say):
 
     credentials = {"url": f"http://127.0.0.1:{standin.url.rsplit(':', 1)[1]}", "username": USERNAME, "password": PASSWORD}
     (test_dir / "credentials.json").write_text(json.dumps({"office_hours_timers_credentials": credentials}), encoding="utf-8")
-    (test_dir / "hook.py").write_text(HOOK_SCRIPT, encoding="utf-8")
+    (test_dir / "hook.py").write_text(checks.HOOK_SCRIPT, encoding="utf-8")
     hook = [f"{roots.VENV}/bin/python", f"{TEST_DIR}/hook.py"]
     (test_dir / "timers.json").write_text(json.dumps({"office_hours_timers_on_failure": [*hook, "main", HOOK_ARG]}), encoding="utf-8")
     (test_dir / "second.json").write_text(json.dumps({
@@ -363,7 +364,7 @@ def _scenario(release, container, standin, test_dir, workdir, say):
         say(f"{when}: the stand-in received exactly {len(entries)} expected requests, in order; every phone as expected")
 
     # The main prefix's runs all succeeded: its failure unit never started, and the hook ran only for the second's.
-    started_failure = [entry.get("MESSAGE") for entry in journal(container)
+    started_failure = [entry.get("MESSAGE") for entry in checks.journal(container)
                        if f"{PREFIX}-failure@" in (entry.get("_SYSTEMD_UNIT", "") + entry.get("UNIT", ""))]
     expect(not started_failure, f"{PREFIX}-failure@ ran after successful runs: {started_failure}")
     expect([record["argv"][0] for record in hook_records(test_dir)] == ["second", "second"],
@@ -404,6 +405,9 @@ def _scenario(release, container, standin, test_dir, workdir, say):
     expect(len(standin.requests()) == seen, f"reinstalling or removing sent requests: {standin.requests()[seen:]}")
     text = container.run(["journalctl", "--no-pager", "-o", "cat"]).stdout
     expect(PASSWORD not in text and WRONG_PASSWORD not in text, "a password appears in the container's journal")
+    if fleet_ports is not None:
+        # After the rest, not beside it: the fleet's 20 servers would load the machine while the rest's runs are timed.
+        figures["fleet"] = fleet.Fleet(container, fleet_ports, test_dir, workdir, say).run()
     return figures
 
 
