@@ -38,7 +38,8 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / 'tests' / 'awx'))
-from fleet_measure import counter_env  # noqa: E402  pylint: disable=wrong-import-position  (its timing callback)
+# Its timing callback, for --task-times.
+from fleet_measure import counter_env  # noqa: E402  pylint: disable=wrong-import-position
 SERVER = ROOT / 'tests' / 'standin' / 'server.py'
 DATA = json.loads((ROOT / 'tests' / 'standin' / 'data' / 'users.json').read_text(encoding='utf-8'))
 API_PATH = '/fw/Apps/StoneLock/WebAPI/Phones/Lock'

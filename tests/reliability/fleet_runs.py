@@ -32,7 +32,8 @@ from pathlib import Path
 import common
 
 sys.path.insert(0, str(common.ROOT / "benchmarks"))
-from fleet import Fleet  # noqa: E402  pylint: disable=wrong-import-position  (the multi-port stand-in, shared with make bench-fleet)
+# The stand-ins of many servers in one process, as make bench-fleet starts them.
+from fleet import Fleet  # noqa: E402  pylint: disable=wrong-import-position
 
 SERVERS = 4
 CITIES = ("Milano", "Roma")

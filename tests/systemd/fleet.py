@@ -323,8 +323,8 @@ class Fleet:
                                            f"ended: {service}")
             time.sleep(0.5)
         got = (service["ActiveState"], service["Result"], service["ExecMainStatus"], service["NRestarts"])
-        expect(got == ("failed", "exit-code", "2", "0"), f"{unit}.service ended {got}, expected ('failed', 'exit-code', '2', '0'): "
-                                                        f"{BAD} fails, the others succeed")
+        expect(got == ("failed", "exit-code", "2", "0"),
+               f"{unit}.service ended {got}, expected ('failed', 'exit-code', '2', '0'): {BAD} fails, the others succeed")
         triggered = checks.parse_usec(timer["LastTriggerUSec"])
         expect(triggered and triggered >= instant, f"{unit}.timer last triggered {triggered}, due {instant}")
         delay = (checks.parse_usec(service["InactiveExitTimestamp"]) - instant).total_seconds()
