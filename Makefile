@@ -87,7 +87,7 @@ cd $(5) && PATH="$(1)/bin:$(PYBIN):$$PATH" $(1)/bin/ansible-test $(3) --python $
 endef
 
 .PHONY: help test test-latest prepare lock locks lint build install docs docs-site sanity sanity-216 sanity-221 units units-216 units-221 \
-	integration integration-216 integration-221 standin-tests simulate molecule systemd demo standin standin-stop quickstart bench bench-fleet bench-awx reliability reliability-ci awx awx-setup \
+	integration integration-216 integration-221 standin-tests simulate molecule systemd systemd-ci demo standin standin-stop quickstart bench bench-fleet bench-awx reliability reliability-ci awx awx-setup \
 	release-checks copy copy-216 copy-221 pybin get-pip get-pip-216 get-pip-221 shellcheck venvs \
 	clean distclean
 
@@ -109,7 +109,8 @@ help:
 	@echo 'make simulate       the office_hours year simulation (every minute of a year, nine sites)'
 	@echo 'make molecule       the molecule scenarios under extensions/molecule (the role against the stand-in server)'
 	@echo 'make systemd        the timers under a real systemd (252 and 257) in Debian containers: installed, fired, removed'
-	@echo '                    (tests/systemd; Debian roots cached under $(CACHE)/systemd)'
+	@echo '                    (tests/systemd; Debian roots cached under $(CACHE)/systemd), then a fleet of 20 servers on 252;'
+	@echo '                    make test runs it as systemd-ci, without the fleet part (about five minutes more)'
 	@echo 'make demo           the nightly-lock/morning-unlock demo (demo/run_demo.py) against the stand-in server, from a light'
 	@echo '                    venv of its own, $(DEMO_VENV) (tests/tooling/requirements-demo.txt; 68 MB, under 40 s'
 	@echo '                    on a fresh clone), with the collection built and installed into $(DEMO_BUILD)'
@@ -485,6 +486,10 @@ systemd: install
 	fi
 	$(TOOLS_PY) tests/systemd/run.py --tarball $(TARBALL) --cache $(CACHE)/systemd --workdir $(BUILD)/systemd $(if $(filter 1,$(LATEST)),--latest) $(SYSTEMD_ARGS)
 
+# make test's share: both releases without the fleet part (20 servers, about five minutes more), which make systemd runs.
+systemd-ci:
+	$(MAKE) systemd SYSTEMD_ARGS="--fleet-release none $(SYSTEMD_ARGS)"
+
 # --- benchmark (not part of make test: it prints figures, it asserts no timings) ----------------------------
 bench: install
 	$(TOOLS_PY) benchmarks/bench.py $(BENCH_ARGS)
@@ -575,7 +580,7 @@ prepare: venvs $(DOCSITE_VENV)/.stamp $(IMPORTER)/.stamp get-pip install $(AWX_P
 # its copy of the collection). Each step's output is in .build/steps/STEP.log; the end prints every step's time.
 TEST_WORKERS ?= 2
 TEST_FIRST := locks build prepare
-TEST_STEPS := reliability-ci awx systemd molecule-timers molecule-office_hours_nested integration-221@copy221 integration-216@copy216 \
+TEST_STEPS := reliability-ci awx systemd-ci molecule-timers molecule-office_hours_nested integration-221@copy221 integration-216@copy216 \
 	sanity-216@copy216 sanity-221@copy221 simulate release-checks $(addprefix molecule-,two_servers office_hours office_hours_calendar) \
 	units-216@copy216 units-221@copy221 lint demo@demo-venv quickstart@demo-venv docs-site docs standin-tests
 # Every molecule scenario is a step of make test (a new scenario must be added above).
