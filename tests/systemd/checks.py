@@ -252,5 +252,15 @@ def request_key(entry):
     return entry["path"].rsplit("/", 1)[-1], tuple(sorted(tuple(pair) for pair in entry["args"]))
 
 
+def check_applied(entry, initial, username, where=""):
+    """A logged request was a PUT that username's account got applied (200), matching as many phones of initial
+    (username: phone) as its filters select."""
+    filters = dict(entry["args"])
+    count = sum(all(phone[field].casefold() == value.casefold() for field, value in filters.items()) for phone in initial.values())
+    got = (entry["method"], entry["status"], entry["user"], entry["matched"])
+    expect(got == ("PUT", 200, username, count), f"{where}request {entry['seq']} {entry['path']}?{entry['query_string']}: method, "
+                                                 f"status, user, matched are {got}, expected {('PUT', 200, username, count)}")
+
+
 def selection_key(action, selection):
     return action, tuple(sorted((FIELDS[key], str(value)) for key, value in selection.items()))

@@ -27,6 +27,9 @@ import elapse
 import roots
 from checks import FLEET, Failure, expect
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "standin"))
+import launch  # noqa: E402  pylint: disable=wrong-import-position
+
 SERVERS = 20
 SERVER_SCRIPT = Path(__file__).resolve().parents[1] / "standin" / "server.py"
 # Not the first scenario's account: a fleet password found in a process's environment can only come from the fleet.
@@ -87,20 +90,10 @@ def start_standins(workdir, timeout=30.0):
     deadline = time.monotonic() + timeout
     while not ports_file.exists():
         if process.poll() is not None or time.monotonic() > deadline:
-            stop_standins(process)
+            launch.stop(process)
             raise Failure(f"the fleet's stand-ins did not start (rc={process.poll()}): {(workdir / 'stderr').read_text()}")
         time.sleep(0.05)
     return process, [int(port) for port in ports_file.read_text(encoding="ascii").split()]
-
-
-def stop_standins(process, timeout=10.0):
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 class EnvironmentWatch(threading.Thread):
@@ -377,11 +370,7 @@ class Fleet:
         unexpected, missing = Counter(got) - Counter(wanted), Counter(wanted) - Counter(got)
         expect(got == wanted, f"{server}'s stand-in: unexpected {sorted(unexpected.elements())}, missing {sorted(missing.elements())}")
         for entry in entries:
-            filters = dict(entry["args"])
-            count = sum(all(phone[field].casefold() == value.casefold() for field, value in filters.items()) for phone in initial.values())
-            expect((entry["method"], entry["status"], entry["user"], entry["matched"]) == ("PUT", 200, USERNAME, count),
-                   f"{server}: request {entry['seq']} {entry['path']}?{entry['query_string']}: "
-                   f"{(entry['method'], entry['status'], entry['user'], entry['matched'])}, expected {('PUT', 200, USERNAME, count)}")
+            checks.check_applied(entry, initial, USERNAME, f"{server}: ")
 
     def check_invocations(self, units):
         """Each service ran exactly once over both transitions: one invocation ID in all its journal entries."""

@@ -197,11 +197,7 @@ def check_requests(entries, runs, initial):
     expect(got == wanted, f"the stand-in did not receive the expected requests: unexpected {sorted(unexpected.elements())}, "
                           f"missing {sorted(missing.elements())}")
     for entry in entries:
-        filters = dict(entry["args"])
-        count = sum(all(phone[f].casefold() == v.casefold() for f, v in filters.items()) for phone in initial.values())
-        expect((entry["method"], entry["status"], entry["user"], entry["matched"]) == ("PUT", 200, USERNAME, count),
-               f"request {entry['seq']} {entry['path']}?{entry['query_string']}: method, status, user, matched are "
-               f"{(entry['method'], entry['status'], entry['user'], entry['matched'])}, expected {('PUT', 200, USERNAME, count)}")
+        checks.check_applied(entry, initial, USERNAME)
     keys = [checks.request_key(entry) for entry in entries]
     for name, requests in runs:
         position = -1
@@ -252,7 +248,7 @@ def run(release, cached_root, tarball, workdir, say, cleanups, with_fleet=False)
         except Failure:
             launch.stop(server)
             raise
-        cleanups.append(lambda: fleet.stop_standins(fleet_server))
+        cleanups.append(lambda: launch.stop(fleet_server))
     container = Container(root, f"phonelock-{release}", workdir / "console.log")
     cleanups.append(container.poweroff)
     try:
@@ -261,7 +257,7 @@ def run(release, cached_root, tarball, workdir, say, cleanups, with_fleet=False)
         say(f"container: {container.poweroff()}")
         launch.stop(server)
         if fleet_server is not None:
-            fleet.stop_standins(fleet_server)
+            launch.stop(fleet_server)
     shutil.rmtree(root)
     return figures
 
